@@ -1,0 +1,226 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/harmattan/harmattan/data"
+	"github.com/harmattan/harmattan/geo"
+)
+
+// Create writes a new GeoPackage 1.3 file at path holding layers. It fails if path exists.
+// The file is built under a temporary name in the same directory and renamed into place only
+// when complete, so a failure or a crash never leaves a partial GeoPackage at path.
+func Create(ctx context.Context, path string, layers []Layer) (err error) {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("%s: already exists", path)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmpPath := tmp.Name()
+	tmp.Close()
+	defer func() {
+		if err != nil {
+			for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+				os.Remove(tmpPath + suffix)
+			}
+		}
+	}()
+	db := openDB(tmpPath, "rw")
+	if err := writeLayers(ctx, db, layers); err != nil {
+		db.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if _, err := db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		db.Close()
+		return err
+	}
+	if err := db.Close(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("%s: created by someone else meanwhile", path)
+	}
+	return os.Rename(tmpPath, path)
+}
+
+func writeLayers(ctx context.Context, db *sql.DB, layers []Layer) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, s := range coreSchema {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	for _, l := range layers {
+		if l.GeometryType == "" {
+			l.GeometryType = geometryTypeOf(l)
+		}
+		if err := createFeatureTable(ctx, tx, l); err != nil {
+			return err
+		}
+		if err := insertFeatures(ctx, tx, l); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE gpkg_contents SET
+			min_x = (SELECT min(minx) FROM %[1]s), min_y = (SELECT min(miny) FROM %[1]s),
+			max_x = (SELECT max(maxx) FROM %[1]s), max_y = (SELECT max(maxy) FROM %[1]s)
+			WHERE table_name = ?`, quote("rtree_"+l.Name+"_geom")), l.Name); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func insertFeatures(ctx context.Context, tx *sql.Tx, l Layer) error {
+	cols, marks := `"fid", "geom"`, "?, ?"
+	for _, f := range l.Fields {
+		cols += ", " + quote(f.Name)
+		marks += ", ?"
+	}
+	stmt, err := tx.PrepareContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", quote(l.Name), cols, marks))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	args := make([]any, 2+len(l.Fields))
+	for i, feat := range l.Features {
+		where := fmt.Sprintf("layer %s, feature %d", l.Name, i)
+		args[0] = nil
+		if id, ok := featureID(feat.ID); ok {
+			args[0] = id
+		}
+		blob, err := geo.EncodeGPKG(feat.Geometry, 4326)
+		if err != nil {
+			return fmt.Errorf("%s: geometry: %w", where, err)
+		}
+		args[1] = blob
+		for j, f := range l.Fields {
+			v, err := columnValue(f, feat.Properties[f.Name])
+			if err != nil {
+				return fmt.Errorf("%s: field %s: %w", where, f.Name, err)
+			}
+			args[2+j] = v
+		}
+		for name := range feat.Properties {
+			if _, ok := (data.Collection{Fields: l.Fields}).Field(name); !ok {
+				return fmt.Errorf("%s: field %s is not in the layer's schema", where, name)
+			}
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+	}
+	return nil
+}
+
+// featureID returns a GeoJSON feature id usable as a fid (a positive integral number).
+func featureID(id any) (int64, bool) {
+	switch v := id.(type) {
+	case float64:
+		if v >= 1 && v == math.Trunc(v) && v < 1<<53 {
+			return int64(v), true
+		}
+	case int64:
+		return v, v >= 1
+	case int:
+		return int64(v), v >= 1
+	}
+	return 0, false
+}
+
+// columnValue converts a decoded GeoJSON property value to the value stored for field f.
+func columnValue(f data.Field, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	bad := func() error { return fmt.Errorf("%v (%T) is not a valid %s value", v, v, f.Type) }
+	switch f.Type {
+	case data.Integer:
+		n, ok := v.(float64)
+		if !ok || n != math.Trunc(n) || math.Abs(n) > 1<<53 {
+			return nil, bad()
+		}
+		return int64(n), nil
+	case data.Real:
+		n, ok := v.(float64)
+		if !ok {
+			return nil, bad()
+		}
+		return n, nil
+	case data.Boolean:
+		b, ok := v.(bool)
+		if !ok {
+			return nil, bad()
+		}
+		return b, nil
+	case data.Date:
+		s, ok := v.(string)
+		if _, err := time.Parse(time.DateOnly, s); !ok || err != nil {
+			return nil, bad()
+		}
+		return s, nil
+	case data.DateTime:
+		s, ok := v.(string)
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if !ok || err != nil {
+			return nil, bad()
+		}
+		return t.UTC().Format("2006-01-02T15:04:05.000Z"), nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return nil, bad()
+	}
+	return s, nil
+}
+
+// geometryTypeOf returns the GeoPackage geometry type name shared by all of l's features, or
+// GEOMETRY when they differ.
+func geometryTypeOf(l Layer) string {
+	t := ""
+	for _, f := range l.Features {
+		if f.Geometry == nil {
+			continue
+		}
+		g := f.Geometry.GeoJSONType()
+		if t != "" && t != g {
+			return "GEOMETRY"
+		}
+		t = g
+	}
+	if t == "" {
+		return "GEOMETRY"
+	}
+	return gpkgTypeName(t)
+}
+
+func gpkgTypeName(geojsonType string) string {
+	switch geojsonType {
+	case orb.Point{}.GeoJSONType():
+		return "POINT"
+	case orb.LineString{}.GeoJSONType():
+		return "LINESTRING"
+	case orb.Polygon{}.GeoJSONType():
+		return "POLYGON"
+	case orb.MultiPoint{}.GeoJSONType():
+		return "MULTIPOINT"
+	case orb.MultiLineString{}.GeoJSONType():
+		return "MULTILINESTRING"
+	case orb.MultiPolygon{}.GeoJSONType():
+		return "MULTIPOLYGON"
+	}
+	return "GEOMETRY"
+}

@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"net/url"
+
+	"github.com/mattn/go-sqlite3"
+	"github.com/paulmach/orb"
+
+	"github.com/harmattan/harmattan/geo"
+)
+
+// connector opens go-sqlite3 connections with the GeoPackage SQL functions registered, without
+// registering a driver name in database/sql's global registry.
+type connector struct {
+	dsn string
+	drv *sqlite3.SQLiteDriver
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.drv }
+
+// openDB opens path with the given SQLite URI mode ("ro", "rw" or "rwc").
+func openDB(path, mode string) *sql.DB {
+	q := url.Values{}
+	q.Set("mode", mode)
+	q.Set("_busy_timeout", "5000")
+	if mode != "ro" {
+		q.Set("_journal_mode", "WAL")
+		q.Set("_synchronous", "NORMAL")
+		q.Set("_txlock", "immediate")
+	}
+	u := url.URL{Scheme: "file", Opaque: url.PathEscape(path), RawQuery: q.Encode()}
+	drv := &sqlite3.SQLiteDriver{ConnectHook: registerGPKGFuncs}
+	return sql.OpenDB(connector{dsn: u.String(), drv: drv})
+}
+
+// registerGPKGFuncs adds the SQL functions that the GeoPackage R-tree triggers call
+// (ST_IsEmpty, ST_MinX, ST_MaxX, ST_MinY, ST_MaxY), as GDAL and QGIS do, so that writes to a
+// feature table keep its R-tree index current.
+func registerGPKGFuncs(c *sqlite3.SQLiteConn) error {
+	if _, err := c.Exec("PRAGMA cache_size=-32000; PRAGMA mmap_size=268435456", nil); err != nil {
+		return err
+	}
+	funcs := map[string]func(orb.Bound) float64{
+		"ST_MinX": func(b orb.Bound) float64 { return b.Min[0] },
+		"ST_MaxX": func(b orb.Bound) float64 { return b.Max[0] },
+		"ST_MinY": func(b orb.Bound) float64 { return b.Min[1] },
+		"ST_MaxY": func(b orb.Bound) float64 { return b.Max[1] },
+	}
+	for name, f := range funcs {
+		f := f
+		impl := func(blob []byte) any {
+			b, ok := envelope(blob)
+			if !ok {
+				return nil
+			}
+			return f(b)
+		}
+		if err := c.RegisterFunc(name, impl, true); err != nil {
+			return err
+		}
+	}
+	return c.RegisterFunc("ST_IsEmpty", func(blob []byte) any {
+		if blob == nil {
+			return nil
+		}
+		_, ok := envelope(blob)
+		return !ok
+	}, true)
+}
+
+// envelope returns the bounding box of a GeoPackage geometry blob, from its header when it
+// has one, else by decoding it. ok is false for empty or undecodable geometries.
+func envelope(blob []byte) (orb.Bound, bool) {
+	h, err := geo.ParseGPKGHeader(blob)
+	if err != nil || h.Empty {
+		return orb.Bound{}, false
+	}
+	if h.HasEnvelope {
+		return h.Envelope, true
+	}
+	g, _, err := geo.DecodeGPKG(blob)
+	if err != nil || g == nil {
+		return orb.Bound{}, false
+	}
+	return g.Bound(), true
+}

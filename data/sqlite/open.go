@@ -1,0 +1,153 @@
+// Package sqlite is the default Store: a GeoPackage 1.x file (an SQLite database) read through
+// mattn/go-sqlite3, with bbox queries answered by the GeoPackage R-tree index.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+
+	"github.com/harmattan/harmattan/data"
+)
+
+var _ data.Store = (*Store)(nil)
+
+// ErrNotGeoPackage is wrapped by Open's error for a file that is not a usable GeoPackage.
+var ErrNotGeoPackage = errors.New("not a GeoPackage")
+
+// Options tune Open.
+type Options struct {
+	// TimeFields overrides the temporal property per collection id (default: the first DATE
+	// or DATETIME column of the table).
+	TimeFields map[string]string
+	// Logger receives one line per table that is skipped and why. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store serves every feature table of one GeoPackage file as a collection.
+type Store struct {
+	db     *sql.DB
+	path   string
+	tables map[string]*table // by collection id
+	ids    []string          // sorted collection ids
+	counts *countCache
+}
+
+// Open validates the GeoPackage at path without writing to it, then opens it for serving (in
+// WAL mode) and reads its catalog. A file that is missing, is not an SQLite database, lacks
+// the GeoPackage core tables or fails SQLite's quick_check is refused with an error wrapping
+// ErrNotGeoPackage (or the os error), and is left untouched.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if err := check(ctx, path); err != nil {
+		return nil, err
+	}
+	db := openDB(path, "rw")
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	s := &Store{db: db, path: path, counts: newCountCache(path)}
+	if err := s.loadCatalog(ctx, opts); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// check refuses anything but a sound GeoPackage, opening the file read-only.
+func check(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 100)
+	if _, err := io.ReadFull(f, head); err != nil || string(head[:16]) != "SQLite format 3\x00" {
+		return fmt.Errorf("%s: %w: it is not an SQLite database file", path, ErrNotGeoPackage)
+	}
+	switch id := binary.BigEndian.Uint32(head[68:72]); id {
+	case applicationID, 0x47503130, 0x47503131, 0: // "GPKG", "GP10", "GP11", unset
+	default:
+		return fmt.Errorf("%s: %w: its SQLite application_id is 0x%08x, not GPKG", path, ErrNotGeoPackage, id)
+	}
+	// Reading a WAL-mode file creates -wal and -shm files even read-only; remove them again
+	// when they were not there before and hold nothing.
+	var created []string
+	for _, side := range []string{path + "-wal", path + "-shm"} {
+		if _, err := os.Stat(side); errors.Is(err, os.ErrNotExist) {
+			created = append(created, side)
+		}
+	}
+	db := openDB(path, "ro")
+	defer func() {
+		db.Close()
+		if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
+			return
+		}
+		for _, side := range created {
+			os.Remove(side)
+		}
+	}()
+	var result string
+	if err := db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&result); err != nil {
+		return fmt.Errorf("%s: %w: %v", path, ErrNotGeoPackage, err)
+	}
+	if result != "ok" {
+		return fmt.Errorf("%s: %w: the database is corrupt (quick_check: %s)", path, ErrNotGeoPackage, result)
+	}
+	for _, t := range []string{"gpkg_spatial_ref_sys", "gpkg_contents", "gpkg_geometry_columns"} {
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type IN ('table','view') AND name = ?", t).Scan(&n); err != nil {
+			return fmt.Errorf("%s: %w: %v", path, ErrNotGeoPackage, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%s: %w: table %s is missing", path, ErrNotGeoPackage, t)
+		}
+	}
+	return nil
+}
+
+// Collections lists the served collections ordered by id.
+func (s *Store) Collections(ctx context.Context) ([]data.Collection, error) {
+	out := make([]data.Collection, 0, len(s.ids))
+	for _, id := range s.ids {
+		out = append(out, s.tables[id].coll)
+	}
+	return out, ctx.Err()
+}
+
+// Collection returns one collection's metadata or an error wrapping data.ErrNotFound.
+func (s *Store) Collection(ctx context.Context, id string) (data.Collection, error) {
+	t, err := s.table(id)
+	if err != nil {
+		return data.Collection{}, err
+	}
+	return t.coll, ctx.Err()
+}
+
+func (s *Store) table(id string) (*table, error) {
+	t, ok := s.tables[id]
+	if !ok {
+		return nil, fmt.Errorf("collection %q: %w", id, data.ErrNotFound)
+	}
+	return t, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func sortedKeys(m map[string]*table) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}

@@ -1,0 +1,262 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/harmattan/harmattan/data"
+	"github.com/harmattan/harmattan/geo"
+)
+
+// where is a filter clause under construction: conditions ANDed together, values bound.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// filters builds the conditions of q other than the bbox: time, property equality, keyset.
+// The table is aliased t.
+func (tb *table) filters(q data.Query, w *where) error {
+	if tf := tb.coll.TemporalField; tf != "" && !q.Time.IsZero() {
+		f, _ := tb.coll.Field(tf)
+		c := "t." + quote(tf)
+		var parts []string
+		var args []any
+		if f.Type == data.Date {
+			start, end := q.Time.Dates()
+			if start != "" {
+				parts, args = append(parts, "substr("+c+", 1, 10) >= ?"), append(args, start)
+			}
+			if end != "" {
+				parts, args = append(parts, "substr("+c+", 1, 10) <= ?"), append(args, end)
+			}
+		} else {
+			if !q.Time.Start.IsZero() {
+				parts, args = append(parts, "julianday("+c+") >= julianday(?)"), append(args, sqlTime(q.Time.Start))
+			}
+			if !q.Time.End.IsZero() {
+				parts, args = append(parts, "julianday("+c+") <= julianday(?)"), append(args, sqlTime(q.Time.End))
+			}
+		}
+		if len(parts) > 0 {
+			w.add("("+c+" IS NULL OR ("+strings.Join(parts, " AND ")+"))", args...)
+		}
+	}
+	for _, flt := range q.Filters {
+		f, ok := tb.coll.Field(flt.Field)
+		if !ok {
+			return fmt.Errorf("%w: collection %q has no property %q", data.ErrInvalidQuery, tb.coll.ID, flt.Field)
+		}
+		c := "t." + quote(f.Name)
+		switch f.Type {
+		case data.Date:
+			w.add("substr("+c+", 1, 10) = ?", flt.Value)
+		case data.DateTime:
+			w.add("julianday("+c+") = julianday(?)", flt.Value)
+		default:
+			w.add(c+" = ?", flt.Value)
+		}
+	}
+	if q.After > 0 {
+		w.add("t."+quote(tb.pk)+" > ?", q.After)
+	}
+	return nil
+}
+
+func sqlTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// bbox adds the bounding-box condition on the R-tree alias r, or on the geometry blob's
+// envelope when the table has no R-tree. Boxes crossing the antimeridian (Min.X > Max.X)
+// match features on either side.
+func (tb *table) bbox(b orb.Bound, w *where) {
+	minx, miny, maxx, maxy := "r.minx", "r.miny", "r.maxx", "r.maxy"
+	if tb.rtree == "" {
+		g := "t." + quote(tb.geom)
+		minx, miny, maxx, maxy = "ST_MinX("+g+")", "ST_MinY("+g+")", "ST_MaxX("+g+")", "ST_MaxY("+g+")"
+	}
+	if tb.fromWGS84 != nil {
+		lo, hi := tb.fromWGS84(b.Min), tb.fromWGS84(b.Max)
+		b = orb.Bound{Min: lo, Max: hi}
+	}
+	if b.Min[0] <= b.Max[0] {
+		w.add(maxx+" >= ? AND "+minx+" <= ?", b.Min[0], b.Max[0])
+	} else {
+		w.add("("+maxx+" >= ? OR "+minx+" <= ?)", b.Min[0], b.Max[0])
+	}
+	w.add(maxy+" >= ? AND "+miny+" <= ?", b.Min[1], b.Max[1])
+}
+
+// Features streams the matching features in ascending id order.
+func (s *Store) Features(ctx context.Context, id string, q data.Query, fn func(*data.Feature) error) error {
+	tb, err := s.table(id)
+	if err != nil {
+		return err
+	}
+	fields, err := tb.coll.Selected(q.Properties)
+	if err != nil {
+		return err
+	}
+	sqlText, args, err := s.featuresSQL(ctx, tb, fields, q)
+	if err != nil {
+		return err
+	}
+	rows, err := s.db.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return scanFeatures(rows, tb, fields, fn)
+}
+
+// featuresSQL builds the SELECT for q: bbox through the R-tree, the other filters, key order,
+// LIMIT and OFFSET, with every value bound.
+func (s *Store) featuresSQL(ctx context.Context, tb *table, fields []data.Field, q data.Query) (string, []any, error) {
+	var w where
+	from := quote(tb.name) + " AS t"
+	if q.BBox != nil {
+		if tb.rtree != "" {
+			var err error
+			if from, err = s.plan(ctx, tb, q); err != nil {
+				return "", nil, err
+			}
+		}
+		tb.bbox(*q.BBox, &w)
+	}
+	if err := tb.filters(q, &w); err != nil {
+		return "", nil, err
+	}
+	sqlText := "SELECT " + tb.selectList(fields) + " FROM " + from + w.String() + " ORDER BY t." + quote(tb.pk)
+	args := w.args
+	if q.Limit > 0 || q.Offset > 0 {
+		limit := int64(q.Limit)
+		if q.Limit <= 0 {
+			limit = -1
+		}
+		sqlText += " LIMIT ? OFFSET ?"
+		args = append(args, limit, q.Offset)
+	}
+	return sqlText, args, nil
+}
+
+// plan picks the join order for a bbox query on an R-tree-indexed table. Driving from the
+// R-tree reads only the matches but must sort them by id; driving from the table in id order
+// stops after the page is full but reads about total/matched rows per match. The counts are
+// cached, so this costs nothing after the first page.
+func (s *Store) plan(ctx context.Context, tb *table, q data.Query) (string, error) {
+	matched, err := s.Count(ctx, tb.coll.ID, q)
+	if err != nil {
+		return "", err
+	}
+	total, err := s.Count(ctx, tb.coll.ID, data.Query{})
+	if err != nil {
+		return "", err
+	}
+	rtreeFirst := quote(tb.rtree) + " AS r CROSS JOIN " + quote(tb.name) + " AS t ON t." + quote(tb.pk) + " = r.id"
+	tableFirst := quote(tb.name) + " AS t CROSS JOIN " + quote(tb.rtree) + " AS r ON r.id = t." + quote(tb.pk)
+	if matched == 0 {
+		return rtreeFirst, nil
+	}
+	want := int64(q.Offset + q.Limit)
+	if q.Limit <= 0 {
+		want = matched
+	}
+	if want*total < matched*matched {
+		return tableFirst, nil
+	}
+	return rtreeFirst, nil
+}
+
+// Feature returns one feature by id.
+func (s *Store) Feature(ctx context.Context, id string, featureID int64) (*data.Feature, error) {
+	tb, err := s.table(id)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+tb.selectList(tb.coll.Fields)+" FROM "+quote(tb.name)+
+		" AS t WHERE t."+quote(tb.pk)+" = ?", featureID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out *data.Feature
+	err = scanFeatures(rows, tb, tb.coll.Fields, func(f *data.Feature) error {
+		out = &data.Feature{ID: f.ID, Geometry: f.Geometry, Properties: append([]any(nil), f.Properties...)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, fmt.Errorf("feature %d of collection %q: %w", featureID, id, data.ErrNotFound)
+	}
+	return out, nil
+}
+
+// selectList returns the columns for fields: key, geometry, then the fields, with DATE and
+// DATETIME columns read as text (go-sqlite3 would turn an unparseable date into a zero time).
+func (tb *table) selectList(fields []data.Field) string {
+	var b strings.Builder
+	b.WriteString("t." + quote(tb.pk) + ", t." + quote(tb.geom))
+	for _, f := range fields {
+		c := "t." + quote(f.Name)
+		if f.Type == data.Date || f.Type == data.DateTime {
+			c = "CAST(" + c + " AS TEXT)"
+		}
+		b.WriteString(", " + c)
+	}
+	return b.String()
+}
+
+func scanFeatures(rows *sql.Rows, tb *table, fields []data.Field, fn func(*data.Feature) error) error {
+	var (
+		feat data.Feature
+		blob sql.RawBytes
+		vals = make([]any, len(fields))
+		dest = make([]any, 2+len(fields))
+	)
+	dest[0], dest[1] = &feat.ID, &blob
+	for i := range vals {
+		dest[2+i] = &vals[i]
+	}
+	feat.Properties = make([]any, len(fields))
+	for rows.Next() {
+		err := rows.Scan(dest...)
+		if err != nil {
+			return err
+		}
+		var g orb.Geometry
+		if len(blob) > 0 { // NULL geometry stays nil
+			if g, _, err = geo.DecodeGPKG(blob); err != nil {
+				return fmt.Errorf("table %s, feature %d: %w", tb.name, feat.ID, err)
+			}
+		}
+		if g != nil && tb.toWGS84 != nil {
+			g = geo.Reproject(g, tb.toWGS84)
+		}
+		feat.Geometry = g
+		for i, f := range fields {
+			feat.Properties[i] = value(f.Type, vals[i])
+		}
+		if err := fn(&feat); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
