@@ -18,14 +18,6 @@ import (
 //go:embed *.geojson
 var files embed.FS
 
-// Layer is one seed layer: its table name, title, description, schema and features.
-type Layer struct {
-	Name, Title, Description string
-	TemporalField            string       // "" if none; e.g. "event_date"
-	Fields                   []data.Field // column order = order in this slice
-	Features                 *geojson.FeatureCollection
-}
-
 type layerDef struct {
 	file                     string
 	name, title, description string
@@ -105,8 +97,8 @@ var defs = []layerDef{
 }
 
 // Layers parses and returns the three layers in the order incidents, bases, regions.
-func Layers() ([]Layer, error) {
-	layers := make([]Layer, 0, len(defs))
+func Layers() ([]data.Layer, error) {
+	layers := make([]data.Layer, 0, len(defs))
 	for _, d := range defs {
 		b, err := files.ReadFile(d.file)
 		if err != nil {
@@ -118,13 +110,13 @@ func Layers() ([]Layer, error) {
 		}
 		fields := make([]data.Field, len(d.fields))
 		copy(fields, d.fields)
-		layers = append(layers, Layer{
+		layers = append(layers, data.Layer{
 			Name:          d.name,
 			Title:         d.title,
 			Description:   d.description,
 			TemporalField: d.temporal,
 			Fields:        fields,
-			Features:      fc,
+			Features:      fc.Features,
 		})
 	}
 	return layers, nil

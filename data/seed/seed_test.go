@@ -30,7 +30,7 @@ type rawCollection struct {
 	Features []rawFeature `json:"features"`
 }
 
-func mustLayers(t *testing.T) []Layer {
+func mustLayers(t *testing.T) []data.Layer {
 	t.Helper()
 	ls, err := Layers()
 	if err != nil {
@@ -39,7 +39,7 @@ func mustLayers(t *testing.T) []Layer {
 	return ls
 }
 
-func layerByName(t *testing.T, name string) Layer {
+func layerByName(t *testing.T, name string) data.Layer {
 	t.Helper()
 	for _, l := range mustLayers(t) {
 		if l.Name == name {
@@ -47,7 +47,7 @@ func layerByName(t *testing.T, name string) Layer {
 		}
 	}
 	t.Fatalf("no layer %q", name)
-	return Layer{}
+	return data.Layer{}
 }
 
 func rawLayer(t *testing.T, name string) rawCollection {
@@ -110,11 +110,11 @@ func TestLayers(t *testing.T) {
 					t.Errorf("field %q not declared", req)
 				}
 			}
-			n := len(l.Features.Features)
+			n := len(l.Features)
 			if n < tt.min || n > tt.max {
 				t.Errorf("%d features, want %d..%d", n, tt.min, tt.max)
 			}
-			for j, f := range l.Features.Features {
+			for j, f := range l.Features {
 				if got := f.Geometry.GeoJSONType(); got != tt.geomType {
 					t.Errorf("feature %d: geometry %s, want %s", j+1, got, tt.geomType)
 				}
@@ -225,7 +225,7 @@ func TestProperties(t *testing.T) {
 			if rc.Type != "FeatureCollection" {
 				t.Fatalf("type %q", rc.Type)
 			}
-			if len(rc.Features) != len(l.Features.Features) {
+			if len(rc.Features) != len(l.Features) {
 				t.Fatalf("raw and parsed feature counts differ")
 			}
 			for i, f := range rc.Features {
@@ -258,7 +258,7 @@ func TestProperties(t *testing.T) {
 func TestSources(t *testing.T) {
 	for _, l := range mustLayers(t) {
 		t.Run(l.Name, func(t *testing.T) {
-			for i, f := range l.Features.Features {
+			for i, f := range l.Features {
 				if s, _ := f.Properties["source"].(string); strings.TrimSpace(s) == "" {
 					t.Errorf("feature %d: empty source", i+1)
 				}
@@ -279,7 +279,7 @@ var maliBox = orb.Bound{Min: orb.Point{-12.5, 10}, Max: orb.Point{4.5, 25.5}}
 func TestCoordinatesInMali(t *testing.T) {
 	for _, l := range mustLayers(t) {
 		t.Run(l.Name, func(t *testing.T) {
-			for i, f := range l.Features.Features {
+			for i, f := range l.Features {
 				var pts []orb.Point
 				switch g := f.Geometry.(type) {
 				case orb.Point:
@@ -314,7 +314,7 @@ func strProp(f *geojson.Feature, k string) string {
 func TestGeoPrecision(t *testing.T) {
 	for _, name := range []string{"incidents", "bases"} {
 		t.Run(name, func(t *testing.T) {
-			for i, f := range layerByName(t, name).Features.Features {
+			for i, f := range layerByName(t, name).Features {
 				p, ok := intProp(f, "geo_precision")
 				if !ok || p < 1 || p > 3 {
 					t.Errorf("feature %d: geo_precision %v, want 1..3", i+1, f.Properties["geo_precision"])
@@ -334,7 +334,7 @@ var acledTypes = map[string]bool{
 }
 
 func TestIncidents(t *testing.T) {
-	for i, f := range layerByName(t, "incidents").Features.Features {
+	for i, f := range layerByName(t, "incidents").Features {
 		t.Run(fmt.Sprintf("%d", i+1), func(t *testing.T) {
 			if et := strProp(f, "event_type"); !acledTypes[et] {
 				t.Errorf("event_type %q is not one of ACLED's six", et)
@@ -377,7 +377,7 @@ func TestIncidents(t *testing.T) {
 
 func TestMoura(t *testing.T) {
 	var found int
-	for _, f := range layerByName(t, "incidents").Features.Features {
+	for _, f := range layerByName(t, "incidents").Features {
 		if !strings.HasPrefix(strProp(f, "location"), "Moura") {
 			continue
 		}
@@ -406,7 +406,7 @@ func TestMoura(t *testing.T) {
 
 func TestBases(t *testing.T) {
 	operators := map[string]int{}
-	for i, f := range layerByName(t, "bases").Features.Features {
+	for i, f := range layerByName(t, "bases").Features {
 		t.Run(fmt.Sprintf("%d", i+1), func(t *testing.T) {
 			for _, k := range []string{"name", "location", "operator", "status", "confidence"} {
 				if strProp(f, k) == "" {
@@ -440,7 +440,7 @@ func TestRegions(t *testing.T) {
 		"Ménaka region (illustrative approximation)": true,
 		"Moura area (approximate 25 km box)":         true,
 	}
-	for i, f := range layerByName(t, "regions").Features.Features {
+	for i, f := range layerByName(t, "regions").Features {
 		name := strProp(f, "name")
 		t.Run(name, func(t *testing.T) {
 			if !want[name] {
@@ -564,7 +564,7 @@ func TestCheckRing(t *testing.T) {
 // (Ménaka falls under the pre-2016 Gao outline). Bamako District and Koulikoro have no outline here.
 func TestPointsInRegions(t *testing.T) {
 	outline := map[string]orb.Polygon{}
-	for _, f := range layerByName(t, "regions").Features.Features {
+	for _, f := range layerByName(t, "regions").Features {
 		outline[strProp(f, "name")], _ = f.Geometry.(orb.Polygon)
 	}
 	regionOf := map[string]string{
@@ -586,7 +586,7 @@ func TestPointsInRegions(t *testing.T) {
 					t.Errorf("only %d points checked", checked)
 				}
 			}()
-			for i, f := range layerByName(t, layer).Features.Features {
+			for i, f := range layerByName(t, layer).Features {
 				loc := strProp(f, "location")
 				adm := strProp(f, "admin1")
 				if adm == "" { // bases: take the region from the location text

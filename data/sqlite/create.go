@@ -18,7 +18,7 @@ import (
 // Create writes a new GeoPackage 1.3 file at path holding layers. It fails if path exists.
 // The file is built under a temporary name in the same directory and renamed into place only
 // when complete, so a failure or a crash never leaves a partial GeoPackage at path.
-func Create(ctx context.Context, path string, layers []Layer) (err error) {
+func Create(ctx context.Context, path string, layers []data.Layer) (err error) {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("%s: already exists", path)
 	}
@@ -53,7 +53,7 @@ func Create(ctx context.Context, path string, layers []Layer) (err error) {
 	return os.Rename(tmpPath, path)
 }
 
-func writeLayers(ctx context.Context, db *sql.DB, layers []Layer) error {
+func writeLayers(ctx context.Context, db *sql.DB, layers []data.Layer) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -65,6 +65,9 @@ func writeLayers(ctx context.Context, db *sql.DB, layers []Layer) error {
 		}
 	}
 	for _, l := range layers {
+		if err := checkTemporal(l); err != nil {
+			return err
+		}
 		if l.GeometryType == "" {
 			l.GeometryType = geometryTypeOf(l)
 		}
@@ -84,7 +87,7 @@ func writeLayers(ctx context.Context, db *sql.DB, layers []Layer) error {
 	return tx.Commit()
 }
 
-func insertFeatures(ctx context.Context, tx *sql.Tx, l Layer) error {
+func insertFeatures(ctx context.Context, tx *sql.Tx, l data.Layer) error {
 	cols, marks := `"fid", "geom"`, "?, ?"
 	for _, f := range l.Fields {
 		cols += ", " + quote(f.Name)
@@ -189,7 +192,7 @@ func columnValue(f data.Field, v any) (any, error) {
 
 // geometryTypeOf returns the GeoPackage geometry type name shared by all of l's features, or
 // GEOMETRY when they differ.
-func geometryTypeOf(l Layer) string {
+func geometryTypeOf(l data.Layer) string {
 	t := ""
 	for _, f := range l.Features {
 		if f.Geometry == nil {
@@ -223,4 +226,21 @@ func gpkgTypeName(geojsonType string) string {
 		return "MULTIPOLYGON"
 	}
 	return "GEOMETRY"
+}
+
+// checkTemporal refuses a layer whose TemporalField is not its first DATE/DATETIME field: a
+// GeoPackage has nowhere to record another choice, and Open picks the first such field.
+func checkTemporal(l data.Layer) error {
+	if l.TemporalField == "" {
+		return nil
+	}
+	for _, f := range l.Fields {
+		if f.Type == data.Date || f.Type == data.DateTime {
+			if f.Name == l.TemporalField {
+				return nil
+			}
+			break
+		}
+	}
+	return fmt.Errorf("layer %s: time field %q must be its first DATE or DATETIME field", l.Name, l.TemporalField)
 }

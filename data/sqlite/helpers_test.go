@@ -34,12 +34,8 @@ func seededFile(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []Layer
-	for _, l := range layers {
-		out = append(out, Layer{Name: l.Name, Title: l.Title, Description: l.Description, Fields: l.Fields, Features: l.Features.Features})
-	}
 	path := filepath.Join(t.TempDir(), "seed.gpkg")
-	if err := Create(context.Background(), path, out); err != nil {
+	if err := Create(context.Background(), path, layers); err != nil {
 		t.Fatal(err)
 	}
 	return path

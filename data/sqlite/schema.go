@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/paulmach/orb/geojson"
-
 	"github.com/harmattan/harmattan/data"
 )
 
@@ -53,7 +51,7 @@ var coreSchema = []string{
 // createFeatureTable creates a feature table with a "fid" key and a "geom" column, registers
 // it in gpkg_contents and gpkg_geometry_columns, and adds its R-tree index with the standard
 // triggers (GeoPackage extension gpkg_rtree_index).
-func createFeatureTable(ctx context.Context, tx *sql.Tx, l Layer) error {
+func createFeatureTable(ctx context.Context, tx *sql.Tx, l data.Layer) error {
 	cols := []string{`"fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL`, `"geom" ` + strings.ToUpper(l.GeometryType)}
 	for _, f := range l.Fields {
 		cols = append(cols, quote(f.Name)+" "+f.Type.String())
@@ -108,13 +106,4 @@ func rtreeSchema(t, c, i string) []string {
 // from the schema of a layer being created, never from a request.
 func quote(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-}
-
-// Layer is a feature table to create: its name, metadata, schema and features.
-type Layer struct {
-	Name, Title, Description string
-	// GeometryType is the GeoPackage geometry type name (POINT, POLYGON, ..., GEOMETRY).
-	GeometryType string
-	Fields       []data.Field
-	Features     []*geojson.Feature
 }

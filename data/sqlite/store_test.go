@@ -168,7 +168,7 @@ func digest(path string) [32]byte {
 
 func TestCreateLeavesNothingOnFailure(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bad.gpkg")
-	bad := []Layer{{Name: "x", Fields: []data.Field{{Name: "n", Type: data.Integer}},
+	bad := []data.Layer{{Name: "x", Fields: []data.Field{{Name: "n", Type: data.Integer}},
 		Features: collectFeatures(map[string]any{"n": "not a number"})}}
 	err := Create(context.Background(), path, bad)
 	if err == nil || !strings.Contains(err.Error(), "field n") || !strings.Contains(err.Error(), "feature 0") {
