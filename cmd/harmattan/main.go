@@ -1,0 +1,59 @@
+// Command harmattan serves conflict-monitoring map layers from a GeoPackage as OGC API –
+// Features, GeoJSON and a Leaflet web map.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `harmattan serves conflict-monitoring map layers (OGC API – Features, GeoJSON, a web map).
+
+Usage:
+  harmattan serve [flags]     run the HTTP server (see: harmattan serve --help)
+  harmattan --help            show this help
+
+With no --db file present, serve creates it from the curated Mali dataset built into the binary.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "harmattan:", err)
+		os.Exit(1)
+	}
+}
+
+// run executes the command line args; it is main without the process around it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return errors.New("no command given")
+		}
+		return flag.ErrHelp
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	switch args[0] {
+	case "serve":
+		cfg, err := parseServe(args[1:], stdout, getenv)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, logger)
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}

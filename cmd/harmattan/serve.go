@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/harmattan/harmattan/data/seed"
+	"github.com/harmattan/harmattan/data/sqlite"
+	"github.com/harmattan/harmattan/web"
+)
+
+// serveConfig is the effective configuration of `harmattan serve`.
+type serveConfig struct {
+	addr         string
+	db           string
+	defaultLimit int
+	maxLimit     int
+	timeFields   map[string]string
+}
+
+// timeFlag collects repeated --time-field collection=column values.
+type timeFlag map[string]string
+
+func (t timeFlag) String() string { return fmt.Sprint(map[string]string(t)) }
+
+func (t timeFlag) Set(v string) error {
+	id, col, ok := strings.Cut(v, "=")
+	if !ok || id == "" || col == "" {
+		return fmt.Errorf("want collection=column, got %q", v)
+	}
+	t[id] = col
+	return nil
+}
+
+func parseServe(args []string, out io.Writer, getenv func(string) string) (serveConfig, error) {
+	cfg := serveConfig{timeFields: map[string]string{}}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "HARMATTAN_ADDR", "127.0.0.1:8080"),
+		"address to listen on, host:port (env HARMATTAN_ADDR)")
+	fs.StringVar(&cfg.db, "db", envOr(getenv, "HARMATTAN_DB", "harmattan.gpkg"),
+		"GeoPackage file to serve; created from the built-in Mali dataset when it does not exist (env HARMATTAN_DB)")
+	fs.IntVar(&cfg.defaultLimit, "default-limit", 100, "page size of /items when the client gives no limit")
+	fs.IntVar(&cfg.maxLimit, "max-limit", 10000, "largest page size; a larger limit is clamped to it")
+	fs.Var(timeFlag(cfg.timeFields), "time-field",
+		"collection=column: the DATE/DATETIME property that datetime filters use (default: the table's first); repeatable")
+	fs.Usage = func() {
+		fmt.Fprint(out, "Usage: harmattan serve [flags]\n\nServe every feature table of a GeoPackage as OGC API – Features, with the web map at /.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.defaultLimit < 1 || cfg.maxLimit < 1 {
+		return cfg, errors.New("serve: --default-limit and --max-limit must be at least 1")
+	}
+	return cfg, nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
+	if _, err := os.Stat(cfg.db); errors.Is(err, os.ErrNotExist) {
+		log.Info("creating the database from the built-in dataset", "db", cfg.db)
+		if err := createSeeded(ctx, cfg.db); err != nil {
+			return err
+		}
+	}
+	store, err := sqlite.Open(ctx, cfg.db, sqlite.Options{TimeFields: cfg.timeFields, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	colls, err := store.Collections(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range colls {
+		log.Info("serving collection", "id", c.ID, "geometry", c.GeometryType, "time", c.TemporalField)
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           web.New(store, web.Options{DefaultLimit: cfg.defaultLimit, MaxLimit: cfg.maxLimit, Logger: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	log.Info("listening", "url", "http://"+ln.Addr().String()+"/", "db", cfg.db)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+// createSeeded writes the built-in dataset to a new GeoPackage at path.
+func createSeeded(ctx context.Context, path string) error {
+	layers, err := seed.Layers()
+	if err != nil {
+		return err
+	}
+	return sqlite.Create(ctx, path, layers)
+}

@@ -1,0 +1,288 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/harmattan/harmattan/data"
+)
+
+// Conformance classes of OGC API – Features Part 1 that we implement.
+var conformsTo = []string{
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+}
+
+const (
+	crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+	trs   = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+)
+
+func (s *server) landing(c echo.Context) error {
+	params, err := queryParams(c, only("f"))
+	if err != nil {
+		return err
+	}
+	f, err := format(c, params)
+	if err != nil {
+		return err
+	}
+	if f == "html" {
+		return s.mapPage(c)
+	}
+	links := append(selfLinks(c, "/", nil, f, typeJSON, "This document"),
+		link{Href: href(c, "/api", nil), Rel: "service-desc", Type: typeOpenAPI, Title: "The API definition (OpenAPI 3.0)"},
+		link{Href: href(c, "/conformance", nil), Rel: "conformance", Type: typeJSON, Title: "Conformance classes"},
+		link{Href: href(c, "/collections", nil), Rel: "data", Type: typeJSON, Title: "The feature collections"},
+	)
+	return c.JSON(http.StatusOK, map[string]any{
+		"title":       "Harmattan",
+		"description": "Conflict-monitoring map layers (incidents, bases, regions) as OGC API – Features, GeoJSON and a web map.",
+		"links":       links,
+	})
+}
+
+func (s *server) conformance(c echo.Context) error {
+	if _, err := queryParams(c, only("f")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"conformsTo": conformsTo})
+}
+
+// collectionDoc is a collection as /collections describes it.
+type collectionDoc struct {
+	ID          string         `json:"id"`
+	Title       string         `json:"title"`
+	Description string         `json:"description,omitempty"`
+	ItemType    string         `json:"itemType"`
+	CRS         []string       `json:"crs"`
+	Extent      map[string]any `json:"extent,omitempty"`
+	Links       []link         `json:"links"`
+}
+
+func (s *server) collectionDoc(c echo.Context, coll data.Collection, format string, self bool) collectionDoc {
+	p := collectionPath(coll.ID)
+	var links []link
+	if self {
+		links = selfLinks(c, p, nil, format, typeJSON, coll.Title)
+	} else {
+		links = []link{{Href: href(c, p, nil), Rel: "self", Type: typeJSON, Title: coll.Title}}
+	}
+	links = append(links,
+		link{Href: href(c, p+"/items", nil), Rel: "items", Type: typeGeoJSON, Title: itemsTitle(coll.Title) + " as GeoJSON"},
+		link{Href: href(c, p+"/items", with(nil, "f", "html")), Rel: "items", Type: typeHTML, Title: itemsTitle(coll.Title) + " as HTML"},
+	)
+	doc := collectionDoc{ID: coll.ID, Title: coll.Title, Description: coll.Description, ItemType: "feature", CRS: []string{crs84}, Links: links}
+	extent := map[string]any{}
+	if b := coll.Extent; !b.IsZero() || b.Min != b.Max {
+		extent["spatial"] = map[string]any{"bbox": [][]float64{{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}, "crs": crs84}
+	}
+	if coll.TemporalField != "" && coll.Interval[0] != "" {
+		extent["temporal"] = map[string]any{
+			"interval": [][]string{{instant(coll.Interval[0], false), instant(coll.Interval[1], true)}},
+			"trs":      trs,
+		}
+	}
+	if len(extent) > 0 {
+		doc.Extent = extent
+	}
+	return doc
+}
+
+// instant turns a DATE value into the RFC 3339 date-time the temporal extent needs (the start
+// or the end of that day); DATETIME values are already RFC 3339.
+func instant(v string, end bool) string {
+	d, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return v
+	}
+	if end {
+		d = d.Add(24*time.Hour - time.Second)
+	}
+	return d.Format(time.RFC3339)
+}
+
+func (s *server) collections(c echo.Context) error {
+	params, err := queryParams(c, only("f"))
+	if err != nil {
+		return err
+	}
+	f, err := format(c, params)
+	if err != nil {
+		return err
+	}
+	colls, err := s.store.Collections(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	docs := make([]collectionDoc, 0, len(colls))
+	for _, coll := range colls {
+		docs = append(docs, s.collectionDoc(c, coll, f, false))
+	}
+	links := selfLinks(c, "/collections", nil, f, typeJSON, "The feature collections")
+	if f == "html" {
+		return s.html(c, "collections", map[string]any{"Title": "Collections", "Collections": docs, "Links": links})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"links": links, "collections": docs})
+}
+
+func (s *server) collection(c echo.Context) error {
+	params, err := queryParams(c, only("f"))
+	if err != nil {
+		return err
+	}
+	f, err := format(c, params)
+	if err != nil {
+		return err
+	}
+	coll, err := s.store.Collection(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	doc := s.collectionDoc(c, coll, f, true)
+	if f == "html" {
+		return s.html(c, "collection", map[string]any{"Title": coll.Title, "Collection": doc, "Fields": coll.Fields})
+	}
+	return c.JSON(http.StatusOK, doc)
+}
+
+// errPageFull stops the feature stream once a page has been filled.
+var errPageFull = errors.New("page full")
+
+func (s *server) items(c echo.Context) error {
+	ctx := c.Request().Context()
+	coll, err := s.store.Collection(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	r, err := s.parseItems(c, coll)
+	if err != nil {
+		return err
+	}
+	fields, err := coll.Selected(r.query.Properties)
+	if err != nil {
+		return err
+	}
+	matched, err := s.store.Count(ctx, coll.ID, r.query)
+	if err != nil {
+		return err
+	}
+	if r.format == "html" {
+		return s.itemsHTML(c, coll, r, fields, matched)
+	}
+
+	// Stream: the header goes out with the first feature (or at the end), so that an error
+	// before any feature still gets a proper error response.
+	res := c.Response()
+	j := newJSONWriter(res)
+	started := false
+	start := func() {
+		res.Header().Set(echo.HeaderContentType, typeGeoJSON)
+		res.WriteHeader(http.StatusOK)
+		j.raw(`{"type":"FeatureCollection","features":[`)
+		started = true
+	}
+	n, more, lastID := 0, false, int64(0)
+	q := r.query
+	q.Limit = r.limit + 1 // one more than the page tells whether there is a next page
+	err = s.store.Features(ctx, coll.ID, q, func(f *data.Feature) error {
+		if n == r.limit {
+			more = true
+			return errPageFull
+		}
+		if !started {
+			start()
+		} else {
+			j.raw(",")
+		}
+		j.feature(f, fields)
+		n, lastID = n+1, f.ID
+		return j.flushIfFull()
+	})
+	if err != nil && !errors.Is(err, errPageFull) {
+		return err
+	}
+	if !started {
+		start()
+	}
+	j.raw(`],"numberMatched":`)
+	j.buf = strconv.AppendInt(j.buf, matched, 10)
+	j.raw(`,"numberReturned":`)
+	j.buf = strconv.AppendInt(j.buf, int64(n), 10)
+	j.raw(`,"timeStamp":`)
+	j.buf = appendString(j.buf, time.Now().UTC().Format(time.RFC3339))
+	j.raw(`,"links":`)
+	j.links(itemsLinks(c, coll, r, more, lastID))
+	j.raw("}")
+	return j.flush()
+}
+
+// itemsLinks returns self, alternate, next (keyset cursor, when there are more matches) and
+// prev (offset-based, when this page is not the first) links for an items page.
+func itemsLinks(c echo.Context, coll data.Collection, r itemsRequest, more bool, lastID int64) []link {
+	p := collectionPath(coll.ID) + "/items"
+	links := selfLinks(c, p, r.params, r.format, typeGeoJSON, itemsTitle(coll.Title))
+	typ := typeGeoJSON
+	if r.format == "html" {
+		typ = typeHTML
+	}
+	limit := strconv.Itoa(r.limit)
+	if more {
+		next := with(r.params, "offset", "", "limit", limit, "cursor", cursor(r.offset+r.limit, lastID))
+		links = append(links, link{Href: href(c, p, next), Rel: "next", Type: typ, Title: "Next page"})
+	}
+	if r.offset > 0 {
+		prev := with(r.params, "cursor", "", "limit", limit, "offset", strconv.Itoa(max(0, r.offset-r.limit)))
+		if r.offset-r.limit <= 0 {
+			prev.Del("offset")
+		}
+		links = append(links, link{Href: href(c, p, prev), Rel: "prev", Type: typ, Title: "Previous page"})
+	}
+	return append(links, link{Href: href(c, collectionPath(coll.ID), nil), Rel: "collection", Type: typeJSON, Title: coll.Title})
+}
+
+func (s *server) item(c echo.Context) error {
+	params, err := queryParams(c, only("f"))
+	if err != nil {
+		return err
+	}
+	f, err := format(c, params)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	coll, err := s.store.Collection(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	fid, err := strconv.ParseInt(c.Param("featureId"), 10, 64)
+	if err != nil {
+		return notFound("collection %q has no feature %q", coll.ID, c.Param("featureId"))
+	}
+	feat, err := s.store.Feature(ctx, coll.ID, fid)
+	if err != nil {
+		return err
+	}
+	p := collectionPath(coll.ID) + "/items/" + strconv.FormatInt(fid, 10)
+	links := append(selfLinks(c, p, nil, f, typeGeoJSON, "This feature"),
+		link{Href: href(c, collectionPath(coll.ID), nil), Rel: "collection", Type: typeJSON, Title: coll.Title})
+	if f == "html" {
+		return s.html(c, "item", map[string]any{"Title": coll.Title + " " + strconv.FormatInt(fid, 10),
+			"Collection": coll, "Rows": rows([]*data.Feature{feat}), "Links": links})
+	}
+	j := newJSONWriter(c.Response())
+	c.Response().Header().Set(echo.HeaderContentType, typeGeoJSON)
+	c.Response().WriteHeader(http.StatusOK)
+	j.feature(feat, coll.Fields)
+	j.buf = j.buf[:len(j.buf)-1] // reopen the feature object to add its links
+	j.raw(`,"links":`)
+	j.links(links)
+	j.raw("}")
+	return j.flush()
+}

@@ -1,0 +1,140 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/harmattan/harmattan/data"
+)
+
+// obj is a JSON object of the OpenAPI document.
+type obj = map[string]any
+
+// api serves the OpenAPI 3.0 description of every route and parameter, built from the live
+// catalog so each collection's items path lists its own property filters.
+func (s *server) api(c echo.Context) error {
+	if _, err := queryParams(c, only("f")); err != nil {
+		return err
+	}
+	colls, err := s.store.Collections(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	paths := obj{
+		"/": get("Landing page", "Links to the API definition, the conformance classes and the collections; HTML (the map) when asked for.",
+			[]any{ref("f")}, jsonOrHTML("The landing page")),
+		"/conformance": get("Conformance classes", "The OGC conformance classes this server implements.",
+			[]any{ref("f")}, jsonOrHTML("The conformance declaration")),
+		"/api": get("API definition", "This document.", []any{ref("f")},
+			obj{"200": obj{"description": "The OpenAPI 3.0 document", "content": obj{typeOpenAPI: obj{}}}}),
+		"/collections": get("Collections", "Every feature collection with its extent and links.",
+			[]any{ref("f")}, jsonOrHTML("The collections")),
+		"/collections/{collectionId}": get("One collection", "A collection's metadata.",
+			[]any{ref("collectionId"), ref("f")}, jsonOrHTML("The collection")),
+		"/collections/{collectionId}/items": get("Features of a collection",
+			"GeoJSON FeatureCollection; filter with bbox, datetime and property equality (see each collection's own path).",
+			append([]any{ref("collectionId")}, itemsParameterRefs()...), geoJSONOrHTML("The features")),
+		"/collections/{collectionId}/items/{featureId}": get("One feature", "A GeoJSON Feature.",
+			[]any{ref("collectionId"), ref("featureId"), ref("f")}, geoJSONOrHTML("The feature")),
+	}
+	for _, coll := range colls {
+		params := itemsParameterRefs()
+		for _, f := range coll.Fields {
+			if only(itemsParams...)(f.Name) {
+				continue
+			}
+			params = append(params, obj{"name": f.Name, "in": "query", "required": false, "style": "form", "explode": false,
+				"description": "Only features whose " + f.Name + " equals this value (" + f.Type.String() + ").",
+				"schema":      fieldSchema(f)})
+		}
+		paths["/collections/"+coll.ID+"/items"] = get(coll.Title+" features", coll.Description, params, geoJSONOrHTML("The features of "+coll.Title))
+	}
+	doc := obj{
+		"openapi": "3.0.3",
+		"info": obj{
+			"title": "Harmattan", "version": "1.0.0",
+			"description": "OGC API – Features for conflict-monitoring map layers.",
+			"license":     obj{"name": "Data: see each feature's source"},
+		},
+		"servers": []any{obj{"url": baseURL(c)}},
+		"paths":   paths,
+		"components": obj{
+			"parameters": s.parameters(),
+			"schemas": obj{
+				"exception": obj{"type": "object", "required": []string{"code"},
+					"properties": obj{"code": obj{"type": "string"}, "description": obj{"type": "string"}}},
+			},
+		},
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, typeOpenAPI, b)
+}
+
+func (s *server) parameters() obj {
+	return obj{
+		"collectionId": obj{"name": "collectionId", "in": "path", "required": true, "description": "Collection id", "schema": obj{"type": "string"}},
+		"featureId":    obj{"name": "featureId", "in": "path", "required": true, "description": "Feature id", "schema": obj{"type": "integer"}},
+		"f": obj{"name": "f", "in": "query", "required": false, "description": "Response format (default from the Accept header, else JSON).",
+			"schema": obj{"type": "string", "enum": []string{"json", "html"}}},
+		"limit": obj{"name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "Page size. Values above the maximum are clamped to it.",
+			"schema":      obj{"type": "integer", "minimum": 1, "maximum": s.opts.MaxLimit, "default": s.opts.DefaultLimit}},
+		"offset": obj{"name": "offset", "in": "query", "required": false, "description": "Number of matching features to skip.",
+			"schema": obj{"type": "integer", "minimum": 0, "default": 0}},
+		"cursor": obj{"name": "cursor", "in": "query", "required": false,
+			"description": "Opaque paging token from a next link (cheaper than offset on deep pages).", "schema": obj{"type": "string"}},
+		"bbox": obj{"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "minLon,minLat,maxLon,maxLat (or 6 numbers with heights) in CRS84; minLon > maxLon crosses the antimeridian.",
+			"schema":      obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}},
+		"datetime": obj{"name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "RFC 3339 instant or date, or an interval start/end with '..' or empty for an open end. Features without a time are always included.",
+			"schema":      obj{"type": "string"}},
+		"properties": obj{"name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "Comma-separated properties to return (default all).",
+			"schema":      obj{"type": "array", "items": obj{"type": "string"}}},
+	}
+}
+
+func itemsParameterRefs() []any {
+	out := []any{}
+	for _, p := range []string{"bbox", "datetime", "limit", "offset", "cursor", "properties", "f"} {
+		out = append(out, ref(p))
+	}
+	return out
+}
+
+func ref(param string) obj { return obj{"$ref": "#/components/parameters/" + param} }
+
+func fieldSchema(f data.Field) obj {
+	s := obj{"type": f.Type.JSONType()}
+	switch f.Type {
+	case data.Date:
+		s["format"] = "date"
+	case data.DateTime:
+		s["format"] = "date-time"
+	}
+	return s
+}
+
+func get(summary, description string, params []any, responses obj) obj {
+	responses["400"] = errorResponse("Invalid or unknown parameter")
+	responses["404"] = errorResponse("No such collection or feature")
+	return obj{"get": obj{"summary": summary, "description": description, "parameters": params, "responses": responses}}
+}
+
+func errorResponse(d string) obj {
+	return obj{"description": d, "content": obj{typeJSON: obj{"schema": obj{"$ref": "#/components/schemas/exception"}}}}
+}
+
+func jsonOrHTML(d string) obj {
+	return obj{"200": obj{"description": d, "content": obj{typeJSON: obj{}, typeHTML: obj{}}}}
+}
+
+func geoJSONOrHTML(d string) obj {
+	return obj{"200": obj{"description": d, "content": obj{typeGeoJSON: obj{}, typeHTML: obj{}}}}
+}

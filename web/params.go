@@ -1,0 +1,178 @@
+package web
+
+import (
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/harmattan/harmattan/data"
+	"github.com/harmattan/harmattan/geo"
+)
+
+// itemsParams are the standard (non-filter) parameters of /items.
+var itemsParams = []string{"bbox", "cursor", "datetime", "f", "limit", "offset", "properties"}
+
+// itemsRequest is a parsed /items request.
+type itemsRequest struct {
+	query  data.Query
+	limit  int // the page size actually served (after clamping)
+	offset int // position of the page's first feature among all matches
+	format string
+	params url.Values // the request's parameters, for building links
+}
+
+// queryParams returns the request's parameters, refusing any not in allowed (unknown
+// parameters are a 400 in OGC API – Features) and any given twice.
+func queryParams(c echo.Context, allowed func(string) bool) (url.Values, error) {
+	// Parse the raw query ourselves: url.Values silently drops malformed pairs (such as
+	// ones holding a semicolon), which would turn a bad filter into no filter.
+	params, err := url.ParseQuery(c.Request().URL.RawQuery)
+	if err != nil {
+		return nil, badRequest("malformed query string: %v", err)
+	}
+	names := make([]string, 0, len(params))
+	for name := range params {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !allowed(name) {
+			return nil, badRequest("unknown query parameter %q", name)
+		}
+		if len(params[name]) > 1 {
+			return nil, badRequest("query parameter %q is given more than once", name)
+		}
+	}
+	return params, nil
+}
+
+func only(names ...string) func(string) bool {
+	return func(n string) bool {
+		for _, m := range names {
+			if n == m {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// parseItems checks every parameter of an /items request against the collection and builds
+// the store query: pg_featureserv's parseRequestParams and createQueryParams in one step.
+func (s *server) parseItems(c echo.Context, coll data.Collection) (itemsRequest, error) {
+	params, err := queryParams(c, func(n string) bool {
+		_, isField := coll.Field(n)
+		return only(itemsParams...)(n) || isField
+	})
+	if err != nil {
+		return itemsRequest{}, err
+	}
+	r := itemsRequest{limit: s.opts.DefaultLimit, params: params}
+	if r.format, err = format(c, params); err != nil {
+		return r, err
+	}
+	if v := params.Get("limit"); v != "" || params.Has("limit") {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
+			return r, badRequest("limit must be an integer of at least 1, not %q", v)
+		}
+		r.limit = min(n, s.opts.MaxLimit)
+	}
+	if params.Has("offset") && params.Has("cursor") {
+		return r, badRequest("give either offset or cursor, not both")
+	}
+	if v := params.Get("offset"); v != "" || params.Has("offset") {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 || n > 1<<31 {
+			return r, badRequest("offset must be a non-negative integer, not %q", v)
+		}
+		r.offset = n
+		r.query.Offset = n
+	}
+	if params.Has("cursor") {
+		if r.offset, r.query.After, err = parseCursor(params.Get("cursor")); err != nil {
+			return r, err
+		}
+	}
+	if params.Has("bbox") {
+		b, err := geo.ParseBBox(params.Get("bbox"))
+		if err != nil {
+			return r, badRequest("bbox: %v", err)
+		}
+		r.query.BBox = &b
+	}
+	if params.Has("datetime") {
+		if r.query.Time, err = geo.ParseInterval(params.Get("datetime")); err != nil {
+			return r, badRequest("datetime: %v", err)
+		}
+	}
+	if params.Has("properties") {
+		r.query.Properties = []string{}
+		for _, p := range strings.Split(params.Get("properties"), ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				r.query.Properties = append(r.query.Properties, p)
+			}
+		}
+		if _, err := coll.Selected(r.query.Properties); err != nil {
+			return r, badRequest("properties: %v", strings.TrimPrefix(err.Error(), data.ErrInvalidQuery.Error()+": "))
+		}
+	}
+	for _, f := range coll.Fields {
+		if only(itemsParams...)(f.Name) || !params.Has(f.Name) {
+			continue
+		}
+		v, err := f.Type.Parse(params.Get(f.Name))
+		if err != nil {
+			return r, badRequest("%s: %v", f.Name, strings.TrimPrefix(err.Error(), data.ErrInvalidQuery.Error()+": "))
+		}
+		r.query.Filters = append(r.query.Filters, data.Filter{Field: f.Name, Value: v})
+	}
+	r.query.Limit = r.limit
+	return r, nil
+}
+
+// parseCursor reads the opaque paging token of next links: "<offset>-<last id>".
+func parseCursor(s string) (offset int, after int64, err error) {
+	o, a, ok := strings.Cut(s, "-")
+	n, err1 := strconv.Atoi(o)
+	id, err2 := strconv.ParseInt(a, 10, 64)
+	if !ok || err1 != nil || err2 != nil || n < 0 || id < 0 {
+		return 0, 0, badRequest("cursor %q is not one this server made; follow the next link as given", s)
+	}
+	return n, id, nil
+}
+
+func cursor(offset int, after int64) string {
+	return strconv.Itoa(offset) + "-" + strconv.FormatInt(after, 10)
+}
+
+// format returns "json" or "html" from the f parameter, or else from the Accept header (HTML
+// only when the client prefers it, as browsers do).
+func format(c echo.Context, params url.Values) (string, error) {
+	switch f := params.Get("f"); f {
+	case "json", "geojson":
+		return "json", nil
+	case "html":
+		return "html", nil
+	case "":
+		if params.Has("f") {
+			return "", badRequest("f must be json or html")
+		}
+	default:
+		return "", badRequest("f must be json or html, not %q", f)
+	}
+	accept := c.Request().Header.Get("Accept")
+	html := strings.Index(accept, "text/html")
+	if html < 0 {
+		return "json", nil
+	}
+	for _, t := range []string{"application/json", "application/geo+json"} {
+		if i := strings.Index(accept, t); i >= 0 && i < html {
+			return "json", nil
+		}
+	}
+	return "html", nil
+}

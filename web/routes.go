@@ -1,0 +1,46 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// routes registers the whole URL surface. Every GET route answers HEAD too.
+func (s *server) routes(e *echo.Echo) {
+	e.Pre(middleware.RemoveTrailingSlash())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, DisablePrintStack: true}))
+	e.Pre(cors)
+	get := func(path string, h echo.HandlerFunc) {
+		e.Match([]string{http.MethodGet, http.MethodHead}, path, h)
+	}
+	get("/", s.landing)
+	get("/conformance", s.conformance)
+	get("/api", s.api)
+	get("/collections", s.collections)
+	get("/collections/:id", s.collection)
+	get("/collections/:id/items", s.items)
+	get("/collections/:id/items/:featureId", s.item)
+	get("/static/*", s.static())
+}
+
+// cors lets any origin read every endpoint (our layers are meant to be embedded): the header
+// goes on every response, with or without an Origin, and preflight requests are answered.
+func cors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set(echo.HeaderAccessControlAllowOrigin, "*")
+		h.Set(echo.HeaderAccessControlExposeHeaders, "ETag, Link, Content-Length")
+		req := c.Request()
+		if req.Method == http.MethodOptions && req.Header.Get(echo.HeaderAccessControlRequestMethod) != "" {
+			h.Set(echo.HeaderAccessControlAllowMethods, "GET, HEAD, OPTIONS")
+			if rh := req.Header.Get(echo.HeaderAccessControlRequestHeaders); rh != "" {
+				h.Set(echo.HeaderAccessControlAllowHeaders, rh)
+			}
+			h.Set(echo.HeaderAccessControlMaxAge, "86400")
+			return c.NoContent(http.StatusNoContent)
+		}
+		return next(c)
+	}
+}
