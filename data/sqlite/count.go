@@ -22,6 +22,22 @@ func (s *Store) Count(ctx context.Context, id string, q data.Query) (int64, erro
 	if n, ok := s.counts.get(key); ok {
 		return n, nil
 	}
+	sqlText, args, err := tb.countSQL(q)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := s.db.QueryRowContext(ctx, sqlText, args...).Scan(&n); err != nil {
+		return 0, err
+	}
+	s.counts.put(key, n)
+	return n, nil
+}
+
+// countSQL counts q's matches: from the R-tree alone for a bbox, joined to the table when
+// other filters need its columns.
+func (tb *table) countSQL(q data.Query) (string, []any, error) {
+	q.After = 0 // a count ignores the page position
 	var w where
 	from := quote(tb.name) + " AS t"
 	if q.BBox != nil {
@@ -33,15 +49,10 @@ func (s *Store) Count(ctx context.Context, id string, q data.Query) (int64, erro
 		}
 		tb.bbox(*q.BBox, &w)
 	}
-	if err := tb.filters(q, &w); err != nil {
-		return 0, err
+	if err := tb.filters(q, &w, ""); err != nil {
+		return "", nil, err
 	}
-	var n int64
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+from+w.String(), w.args...).Scan(&n); err != nil {
-		return 0, err
-	}
-	s.counts.put(key, n)
-	return n, nil
+	return "SELECT count(*) FROM " + from + w.String(), w.args, nil
 }
 
 // countCache maps a filter to its count. It empties itself whenever the database file or its

@@ -186,31 +186,44 @@ func TestBBoxQueriesUseRTree(t *testing.T) {
 	tb, _ := s.table("incidents")
 	small := orb.Bound{Min: orb.Point{-4.7, 14.2}, Max: orb.Point{-4.5, 14.4}}
 	world := orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
-	for name, q := range map[string]data.Query{
-		"few matches, R-tree first":   {BBox: &small, Limit: 10},
-		"most match, table first":     {BBox: &world, Limit: 2},
-		"with time and keyset paging": {BBox: &world, Limit: 2, After: 3, Time: mustInterval(t, "2019-01-01/..")},
-	} {
+	explain := func(t *testing.T, sqlText string, args []any) string {
+		rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+sqlText, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			rows.Scan(&id, &parent, &unused, &detail)
+			plan = append(plan, detail)
+		}
+		return strings.Join(plan, "\n")
+	}
+	cases := map[string]struct {
+		q        data.Query
+		pagePlan string // what the page query must do
+	}{
+		"few matches: ids from the R-tree":   {q: data.Query{BBox: &small, Limit: 10}, pagePlan: "VIRTUAL TABLE INDEX"},
+		"most match: rows by id after walk":  {q: data.Query{BBox: &world, Limit: 2}, pagePlan: "USING INTEGER PRIMARY KEY"},
+		"with time filter and keyset paging": {q: data.Query{BBox: &small, Limit: 2, After: 3, Time: mustInterval(t, "2019-01-01/..")}, pagePlan: "VIRTUAL TABLE INDEX"},
+	}
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			sqlText, args, err := s.featuresSQL(ctx, tb, tb.coll.Fields, q)
+			sqlText, args, err := tb.countSQL(tc.q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+sqlText, args...)
+			if plan := explain(t, sqlText, args); !strings.Contains(plan, "VIRTUAL TABLE INDEX") {
+				t.Errorf("count does not use the R-tree:\n%s", plan)
+			}
+			sqlText, args, err = s.featuresSQL(ctx, tb, tb.coll.Fields, tc.q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer rows.Close()
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				rows.Scan(&id, &parent, &unused, &detail)
-				plan = append(plan, detail)
-			}
-			joined := strings.Join(plan, "\n")
-			if !strings.Contains(joined, "VIRTUAL TABLE INDEX") {
-				t.Errorf("plan does not use the R-tree:\n%s", joined)
+			if plan := explain(t, sqlText, args); !strings.Contains(plan, tc.pagePlan) || strings.Contains(plan, "SCAN t") {
+				t.Errorf("page plan lacks %q or scans the table:\n%s", tc.pagePlan, plan)
 			}
 		})
 	}

@@ -46,6 +46,9 @@ var timeLayouts = []string{
 // formatTime formats a stored DATE as YYYY-MM-DD and a stored DATETIME as RFC 3339 (UTC).
 // Text that is not a recognisable date is returned unchanged rather than lost.
 func formatTime(t data.FieldType, s string) string {
+	if t == data.Date && isDate(s) { // the common case, without time.Parse
+		return s
+	}
 	for _, layout := range timeLayouts {
 		v, err := time.Parse(layout, s)
 		if err != nil {
@@ -57,4 +60,18 @@ func formatTime(t data.FieldType, s string) string {
 		return v.UTC().Format(time.RFC3339Nano)
 	}
 	return s
+}
+
+// isDate tells whether s is exactly YYYY-MM-DD with a plausible month and day.
+func isDate(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	for i, c := range []byte(s) {
+		if i != 4 && i != 7 && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	m, d := (s[5]-'0')*10+s[6]-'0', (s[8]-'0')*10+s[9]-'0'
+	return m >= 1 && m <= 12 && d >= 1 && d <= 31
 }
