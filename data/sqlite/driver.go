@@ -41,7 +41,7 @@ func openDB(path, mode string) *sql.DB {
 // (ST_IsEmpty, ST_MinX, ST_MaxX, ST_MinY, ST_MaxY), as GDAL and QGIS do, so that writes to a
 // feature table keep its R-tree index current.
 func registerGPKGFuncs(c *sqlite3.SQLiteConn) error {
-	if _, err := c.Exec("PRAGMA cache_size=-8000; PRAGMA mmap_size=268435456", nil); err != nil {
+	if _, err := c.Exec("PRAGMA cache_size=-8000", nil); err != nil {
 		return err
 	}
 	funcs := map[string]func(orb.Bound) float64{

@@ -51,8 +51,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	db := openDB(path, "rw")
-	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(16)
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
 	s := &Store{db: db, path: path, counts: newCountCache(path)}
 	if err := s.loadCatalog(ctx, opts); err != nil {
 		db.Close()
