@@ -38,7 +38,7 @@ func TestGDALReadsTheAPI(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ogrinfo -al %s: %v\n%s", id, err, all)
 		}
-		if n := len(regexp.MustCompile(`OGRFeature\(` + id + `\):\d+`).FindAll(all, -1)); n != want {
+		if n := len(regexp.MustCompile(`OGRFeature\(`+id+`\):\d+`).FindAll(all, -1)); n != want {
 			t.Errorf("%s: GDAL read %d features through the pages, want %d", id, n, want)
 		}
 	}

@@ -1,0 +1,28 @@
+# Harmattan: `make run` serves the built-in dataset, `make test` runs every test. Both install
+# what they need on a fresh Debian machine with Go (gcc for cgo SQLite; gdal-bin and npm for
+# the tests) when it is missing.
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+
+.PHONY: run test build-deps test-deps vendor-check
+
+run: build-deps
+	go run ./cmd/harmattan serve
+
+build-deps:
+	@command -v gcc >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) gcc libc6-dev; }
+
+test-deps: build-deps
+	@command -v ogrinfo >/dev/null && command -v ogr2ogr >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) gdal-bin; }
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) nodejs npm; }
+
+# The vendored front-end files must be exactly what the npm lock file produces.
+vendor-check: test-deps
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent vendor
+	@if git rev-parse --git-dir >/dev/null 2>&1; then git diff --exit-code --stat -- web/static/vendor || { echo "web/static/vendor differs from npm run vendor: commit the regenerated files"; exit 1; }; fi
+
+test: test-deps vendor-check
+	@test -z "$$(gofmt -l $$(go list -f '{{.Dir}}' ./...))" || { gofmt -l $$(go list -f '{{.Dir}}' ./...); echo "gofmt needed"; exit 1; }
+	go vet ./...
+	go test ./...
