@@ -25,11 +25,7 @@ const (
 )
 
 func (s *server) landing(c echo.Context) error {
-	params, err := queryParams(c, only("f"))
-	if err != nil {
-		return err
-	}
-	f, err := format(c, params)
+	f, err := formatOnly(c)
 	if err != nil {
 		return err
 	}
@@ -109,11 +105,7 @@ func instant(v string, end bool) string {
 }
 
 func (s *server) collections(c echo.Context) error {
-	params, err := queryParams(c, only("f"))
-	if err != nil {
-		return err
-	}
-	f, err := format(c, params)
+	f, err := formatOnly(c)
 	if err != nil {
 		return err
 	}
@@ -133,11 +125,7 @@ func (s *server) collections(c echo.Context) error {
 }
 
 func (s *server) collection(c echo.Context) error {
-	params, err := queryParams(c, only("f"))
-	if err != nil {
-		return err
-	}
-	f, err := format(c, params)
+	f, err := formatOnly(c)
 	if err != nil {
 		return err
 	}
@@ -248,11 +236,7 @@ func itemsLinks(c echo.Context, coll data.Collection, r itemsRequest, more bool,
 }
 
 func (s *server) item(c echo.Context) error {
-	params, err := queryParams(c, only("f"))
-	if err != nil {
-		return err
-	}
-	f, err := format(c, params)
+	f, err := formatOnly(c)
 	if err != nil {
 		return err
 	}

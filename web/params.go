@@ -149,6 +149,15 @@ func cursor(offset int, after int64) string {
 	return strconv.Itoa(offset) + "-" + strconv.FormatInt(after, 10)
 }
 
+// formatOnly reads a request whose only parameter may be f, and returns its format.
+func formatOnly(c echo.Context) (string, error) {
+	params, err := queryParams(c, only("f"))
+	if err != nil {
+		return "", err
+	}
+	return format(c, params)
+}
+
 // format returns "json" or "html" from the f parameter, or else from the Accept header (HTML
 // only when the client prefers it, as browsers do).
 func format(c echo.Context, params url.Values) (string, error) {
