@@ -183,11 +183,10 @@ func (s *Store) featuresSQL(ctx context.Context, tb *table, fields []data.Field,
 }
 
 // rtreeFirst tells whether a bbox query on an R-tree-indexed table should start from the
-// R-tree (read every match, sort their ids, keep a page) rather than from the table (walk
-// it in id order, probing the R-tree per row, until the page is full). Walking costs about
-// total/matched rows per returned feature, each some ten times dearer than an R-tree entry
-// (measured on the reference workload). The counts are cached, so after the first page this
-// costs nothing.
+// R-tree (read every match, sort their ids, keep a page) rather than walk the table in id
+// order until the page is full. Walking reads about total/matched rows per returned feature,
+// each some ten times dearer than an R-tree entry (measured on the reference workload), and
+// is only for bounded pages. The counts are cached, so after the first page this is free.
 func (s *Store) rtreeFirst(ctx context.Context, tb *table, q data.Query) (bool, error) {
 	matched, err := s.Count(ctx, tb.coll.ID, q)
 	if err != nil {
@@ -197,12 +196,16 @@ func (s *Store) rtreeFirst(ctx context.Context, tb *table, q data.Query) (bool, 
 	if err != nil || matched == 0 {
 		return true, err
 	}
-	want := int64(q.Offset + q.Limit)
-	if q.Limit <= 0 {
-		want = matched
+	if q.Limit <= 0 || q.Limit > maxWalk {
+		return true, nil
 	}
+	want := int64(q.Offset + q.Limit)
 	return 8*want*total >= matched*matched, nil
 }
+
+// maxWalk bounds the page a walk may return: its ids are bound as SQL variables, of which
+// SQLite allows 32766.
+const maxWalk = 20000
 
 // walk returns the ids of the page q asks for, reading only ids and geometries in id order
 // and testing envelopes in Go. The bbox is tested here; the other filters in SQL.
