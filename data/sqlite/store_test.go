@@ -306,6 +306,30 @@ func TestQueries(t *testing.T) {
 			}
 		}
 	})
+	t.Run("bbox over everything pages like no bbox", func(t *testing.T) {
+		world := orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
+		var got []any
+		after := int64(0)
+		for off := 0; off < len(all); off += 5 {
+			page := collect(t, s, "incidents", data.Query{BBox: &world, Limit: 5, After: after})
+			offPage := collect(t, s, "incidents", data.Query{BBox: &world, Limit: 5, Offset: off})
+			for i, f := range page {
+				got = append(got, f.ID)
+				if offPage[i].ID != f.ID {
+					t.Fatalf("offset %d: keyset page %v, offset page %v", off, f.ID, offPage[i].ID)
+				}
+			}
+			after = page[len(page)-1].ID.(int64)
+		}
+		if len(got) != len(all) {
+			t.Fatalf("%d of %d", len(got), len(all))
+		}
+		for i := range all {
+			if got[i] != all[i].ID {
+				t.Fatalf("order differs at %d", i)
+			}
+		}
+	})
 	t.Run("properties subset", func(t *testing.T) {
 		got := collect(t, s, "incidents", data.Query{Properties: []string{"fatalities", "location"}, Limit: 1})
 		if len(got[0].Properties) != 2 || got[0].Properties["location"] == nil {
