@@ -306,28 +306,35 @@ func TestQueries(t *testing.T) {
 			}
 		}
 	})
-	t.Run("bbox over everything pages like no bbox", func(t *testing.T) {
+	t.Run("walking pages like no bbox, by offset and keyset", func(t *testing.T) {
 		world := orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
-		var got []any
+		tb, _ := s.table("incidents")
+		var byOffset, byKey []any
 		after := int64(0)
 		for off := 0; off < len(all); off += 5 {
-			page := collect(t, s, "incidents", data.Query{BBox: &world, Limit: 5, After: after})
-			offPage := collect(t, s, "incidents", data.Query{BBox: &world, Limit: 5, Offset: off})
-			for i, f := range page {
-				got = append(got, f.ID)
-				if offPage[i].ID != f.ID {
-					t.Fatalf("offset %d: keyset page %v, offset page %v", off, f.ID, offPage[i].ID)
-				}
+			page, err := s.walk(ctx, tb, data.Query{BBox: &world, Limit: 5, Offset: off})
+			if err != nil {
+				t.Fatal(err)
 			}
-			after = page[len(page)-1].ID.(int64)
+			byOffset = append(byOffset, page...)
+			page, err = s.walk(ctx, tb, data.Query{BBox: &world, Limit: 5, After: after})
+			if err != nil {
+				t.Fatal(err)
+			}
+			byKey = append(byKey, page...)
+			after = page[len(page)-1].(int64)
 		}
-		if len(got) != len(all) {
-			t.Fatalf("%d of %d", len(got), len(all))
+		if len(byOffset) != len(all) || len(byKey) != len(all) {
+			t.Fatalf("offset walk %d, keyset walk %d, want %d", len(byOffset), len(byKey), len(all))
 		}
 		for i := range all {
-			if got[i] != all[i].ID {
+			if byOffset[i] != all[i].ID || byKey[i] != all[i].ID {
 				t.Fatalf("order differs at %d", i)
 			}
+		}
+		moura := orb.Bound{Min: orb.Point{-4.7, 14.2}, Max: orb.Point{-4.5, 14.4}}
+		if ids, _ := s.walk(ctx, tb, data.Query{BBox: &moura, Limit: 100}); len(ids) != 1 {
+			t.Errorf("walk with a small bbox kept %v", ids)
 		}
 	})
 	t.Run("properties subset", func(t *testing.T) {
