@@ -122,6 +122,11 @@ func (s *Store) describe(ctx context.Context, t *table) error {
 	if !found {
 		return fmt.Errorf("geometry column %q is not in the table", t.geom)
 	}
+	if t.pk == "rowid" { // no INTEGER PRIMARY KEY: views have no rowid to page by
+		if _, err := s.db.ExecContext(ctx, "SELECT rowid FROM "+quote(t.name)+" LIMIT 0"); err != nil {
+			return fmt.Errorf("it has no integer primary key to identify features by: %v", err)
+		}
+	}
 	rtree := "rtree_" + t.name + "_" + t.geom
 	var n int
 	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", rtree).Scan(&n); err != nil {

@@ -25,6 +25,18 @@ func gdalFile(t *testing.T) string {
 	ogr2ogr(t, "-update", path, roads, "-nln", "roads_utm", "-t_srs", "EPSG:32630")
 	ogr2ogr(t, "-update", path, roads, "-nln", "my.roads")
 	ogr2ogr(t, "-update", path, roads, "-nln", "noindex", "-lco", "SPATIAL_INDEX=NO")
+	// a feature view without an integer key, as a user might register by hand
+	db := openDB(path, "rw")
+	defer db.Close()
+	for _, stmt := range []string{
+		`CREATE VIEW roads_view AS SELECT name, geom FROM roads`,
+		`INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES ('roads_view', 'features', 'roads_view', 4326)`,
+		`INSERT INTO gpkg_geometry_columns VALUES ('roads_view', 'geom', 'LINESTRING', 4326, 0, 0)`,
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return path
 }
 
@@ -45,6 +57,9 @@ func TestGDALWrittenFile(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "roads_utm") || !strings.Contains(logs.String(), "not supported") {
 		t.Errorf("skipping roads_utm was not logged with its reason:\n%s", logs)
+	}
+	if !strings.Contains(logs.String(), "roads_view") || !strings.Contains(logs.String(), "no integer primary key") {
+		t.Errorf("skipping roads_view was not logged with its reason:\n%s", logs)
 	}
 
 	roads, _ := s.Collection(ctx, "roads")
