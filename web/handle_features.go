@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -48,7 +49,7 @@ func (s *server) conformance(c echo.Context) error {
 	if _, err := queryParams(c, only("f")); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"conformsTo": conformsTo})
+	return c.JSON(http.StatusOK, map[string]any{"conformsTo": append(append([]string(nil), conformsTo...), tilesConformance...)})
 }
 
 // collectionDoc is a collection as /collections describes it.
@@ -73,6 +74,8 @@ func (s *server) collectionDoc(c echo.Context, coll data.Collection, format stri
 	links = append(links,
 		link{Href: href(c, p+"/items", nil), Rel: "items", Type: typeGeoJSON, Title: itemsTitle(coll.Title) + " as GeoJSON"},
 		link{Href: href(c, p+"/items", with(nil, "f", "html")), Rel: "items", Type: typeHTML, Title: itemsTitle(coll.Title) + " as HTML"},
+		link{Href: href(c, p+"/tiles", nil), Rel: relTilesets, Type: typeJSON, Title: coll.Title + " as vector and raster tiles"},
+		link{Href: href(c, "/tiles/"+url.PathEscape(coll.ID)+".json", nil), Rel: "describedby", Type: typeJSON, Title: "TileJSON of " + coll.Title},
 	)
 	doc := collectionDoc{ID: coll.ID, Title: coll.Title, Description: coll.Description, ItemType: "feature", CRS: []string{crs84}, Links: links}
 	extent := map[string]any{}

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/harmattan/harmattan/data"
+	"github.com/harmattan/harmattan/tiles"
 )
 
 // obj is a JSON object of the OpenAPI document.
@@ -39,6 +40,47 @@ func (s *server) api(c echo.Context) error {
 		"/collections/{collectionId}/items/{featureId}": get("One feature", "A GeoJSON Feature.",
 			[]any{ref("collectionId"), ref("featureId"), ref("f")}, geoJSONOrHTML("The feature")),
 	}
+	tileParams := []any{ref("datetime"), ref("properties")}
+	tileResponses := func(d string) obj {
+		return obj{
+			"200": obj{"description": d, "content": obj{typeMVT: obj{}, "image/png": obj{}}},
+			"204": obj{"description": "The tile has no features"},
+			"304": obj{"description": "Not modified (If-None-Match matched the ETag)"},
+		}
+	}
+	zxy := []any{
+		obj{"name": "z", "in": "path", "required": true, "schema": obj{"type": "integer", "minimum": 0, "maximum": tiles.MaxZoom}},
+		obj{"name": "x", "in": "path", "required": true, "schema": obj{"type": "integer", "minimum": 0}},
+		obj{"name": "y", "in": "path", "required": true, "description": "row plus extension: .mvt or .pbf (vector), .png or @2x.png (raster)", "schema": obj{"type": "string"}},
+	}
+	layersParam := obj{"name": "layers", "in": "query", "required": false, "style": "form", "explode": false,
+		"description": "Collections to put in the tile (default all)", "schema": obj{"type": "array", "items": obj{"type": "string"}}}
+	paths["/tiles/{collectionId}/{z}/{x}/{y}"] = get("XYZ tile of one collection",
+		"Mapbox Vector Tile (gzip when accepted) or PNG; filters as on items, plus equality filters on the collection's properties.",
+		append(append([]any{ref("collectionId")}, zxy...), tileParams...), tileResponses("The tile"))
+	paths["/tiles/{z}/{x}/{y}"] = get("XYZ vector tile of several collections", "One MVT layer per collection.",
+		append(append([]any{layersParam}, zxy...), tileParams...), tileResponses("The tile"))
+	paths["/tiles/{collectionId}.json"] = get("TileJSON 3.0.0 of a collection", "", []any{ref("collectionId")},
+		obj{"200": obj{"description": "TileJSON", "content": obj{typeJSON: obj{}}}})
+	paths["/tiles.json"] = get("TileJSON 3.0.0 of several collections", "", []any{layersParam},
+		obj{"200": obj{"description": "TileJSON", "content": obj{typeJSON: obj{}}}})
+	paths["/tileMatrixSets"] = get("Tile matrix sets", "", []any{ref("f")}, jsonOrHTML("The tile matrix sets"))
+	paths["/tileMatrixSets/{tileMatrixSetId}"] = get("A tile matrix set", "Only WebMercatorQuad.",
+		[]any{obj{"name": "tileMatrixSetId", "in": "path", "required": true, "schema": obj{"type": "string", "enum": []string{"WebMercatorQuad"}}}, ref("f")},
+		jsonOrHTML("The tile matrix set"))
+	paths["/collections/{collectionId}/tiles"] = get("Tilesets of a collection", "", []any{ref("collectionId"), ref("f")}, jsonOrHTML("The tilesets"))
+	paths["/collections/{collectionId}/tiles/{tileMatrixSetId}"] = get("Tileset metadata", "",
+		[]any{ref("collectionId"), obj{"name": "tileMatrixSetId", "in": "path", "required": true, "schema": obj{"type": "string"}}, ref("f")},
+		jsonOrHTML("The tileset"))
+	paths["/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}"] = get("OGC API – Tiles tile",
+		"Same bytes as the XYZ route; note the z/y/x order. f=png for raster.",
+		append([]any{ref("collectionId"),
+			obj{"name": "tileMatrixSetId", "in": "path", "required": true, "schema": obj{"type": "string"}},
+			obj{"name": "tileMatrix", "in": "path", "required": true, "schema": obj{"type": "integer"}},
+			obj{"name": "tileRow", "in": "path", "required": true, "schema": obj{"type": "integer"}},
+			obj{"name": "tileCol", "in": "path", "required": true, "schema": obj{"type": "integer"}},
+			obj{"name": "f", "in": "query", "required": false, "schema": obj{"type": "string", "enum": []string{"mvt", "png"}}},
+		}, tileParams...), tileResponses("The tile"))
 	for _, coll := range colls {
 		params := itemsParameterRefs()
 		for _, f := range coll.Fields {

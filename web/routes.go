@@ -23,6 +23,16 @@ func (s *server) routes(e *echo.Echo) {
 	get("/collections/:id/items", s.items)
 	get("/collections/:id/items/:featureId", s.item)
 	get("/static/*", s.static())
+
+	get("/tiles.json", s.tileJSON)
+	get("/tiles/:a", s.tileJSON) // {layer}.json
+	get("/tiles/:a/:b/:c", s.xyzTile)
+	get("/tiles/:a/:b/:c/:d", s.xyzTile)
+	get("/tileMatrixSets", s.tileMatrixSets)
+	get("/tileMatrixSets/:tms", s.tileMatrixSet)
+	get("/collections/:id/tiles", s.collectionTilesets)
+	get("/collections/:id/tiles/:tms", s.collectionTileset)
+	get("/collections/:id/tiles/:tms/:tileMatrix/:tileRow/:tileCol", s.ogcTile)
 }
 
 // cors lets any origin read every endpoint (our layers are meant to be embedded): the header

@@ -5,10 +5,12 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"runtime"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/harmattan/harmattan/data"
+	"github.com/harmattan/harmattan/tiles"
 )
 
 // Options configure the server. Zero values take the defaults.
@@ -19,13 +21,29 @@ type Options struct {
 	MaxLimit int
 	// Logger receives errors and warnings (default slog.Default()).
 	Logger *slog.Logger
+
+	// TileBuffer is the margin around each tile, in units of its 4096 extent, within which
+	// features are fetched and kept (default 64).
+	TileBuffer int
+	// TileMaxAge is the Cache-Control max-age of tiles in seconds (default 3600).
+	TileMaxAge int
+	// TileCacheBytes bounds the in-memory tile cache (default 256 MiB; negative disables it).
+	TileCacheBytes int64
+	// ClusterBelow clusters a point collection's tiles below the given zoom (default
+	// incidents below 8). Collections not listed are never clustered.
+	ClusterBelow map[string]int
+	// MaxTileLayers caps the layers of one composite tile (default 16).
+	MaxTileLayers int
 }
 
 // server holds the dependencies every handler uses.
 type server struct {
-	store data.Store
-	opts  Options
-	log   *slog.Logger
+	store     data.Store
+	opts      Options
+	log       *slog.Logger
+	tileCache *tiles.Cache
+	// tileBuilds admits concurrent tile builds (one slot per buffered element).
+	tileBuilds chan struct{}
 }
 
 // New returns the HTTP handler serving store.
@@ -42,7 +60,23 @@ func New(store data.Store, opts Options) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &server{store: store, opts: opts, log: opts.Logger}
+	if opts.TileBuffer <= 0 {
+		opts.TileBuffer = 64
+	}
+	if opts.TileMaxAge <= 0 {
+		opts.TileMaxAge = 3600
+	}
+	if opts.TileCacheBytes == 0 {
+		opts.TileCacheBytes = 256 << 20
+	}
+	if opts.ClusterBelow == nil {
+		opts.ClusterBelow = map[string]int{"incidents": 8}
+	}
+	if opts.MaxTileLayers <= 0 {
+		opts.MaxTileLayers = 16
+	}
+	s := &server{store: store, opts: opts, log: opts.Logger, tileCache: tiles.NewCache(opts.TileCacheBytes),
+		tileBuilds: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler

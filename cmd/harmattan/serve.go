@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,25 @@ type serveConfig struct {
 	defaultLimit int
 	maxLimit     int
 	timeFields   map[string]string
+	tileBuffer   int
+	tileMaxAge   int
+	tileCacheMB  int
+	cluster      map[string]int
+}
+
+// zoomFlag collects repeated --cluster collection=zoom values.
+type zoomFlag map[string]int
+
+func (z zoomFlag) String() string { return fmt.Sprint(map[string]int(z)) }
+
+func (z zoomFlag) Set(v string) error {
+	id, zoom, ok := strings.Cut(v, "=")
+	n, err := strconv.Atoi(zoom)
+	if !ok || id == "" || err != nil || n < 0 || n > 25 {
+		return fmt.Errorf("want collection=zoom (0-25), got %q", v)
+	}
+	z[id] = n
+	return nil
 }
 
 // timeFlag collects repeated --time-field collection=column values.
@@ -42,7 +62,7 @@ func (t timeFlag) Set(v string) error {
 }
 
 func parseServe(args []string, out io.Writer, getenv func(string) string) (serveConfig, error) {
-	cfg := serveConfig{timeFields: map[string]string{}}
+	cfg := serveConfig{timeFields: map[string]string{}, cluster: map[string]int{}}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "HARMATTAN_ADDR", "127.0.0.1:8080"),
@@ -53,6 +73,11 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	fs.IntVar(&cfg.maxLimit, "max-limit", 10000, "largest page size; a larger limit is clamped to it")
 	fs.Var(timeFlag(cfg.timeFields), "time-field",
 		"collection=column: the DATE/DATETIME property that datetime filters use (default: the table's first); repeatable")
+	fs.IntVar(&cfg.tileBuffer, "tile-buffer", 64, "margin around each tile within which features are kept, in units of the 4096 tile extent")
+	fs.IntVar(&cfg.tileMaxAge, "tile-max-age", 3600, "Cache-Control max-age of tiles, in seconds")
+	fs.IntVar(&cfg.tileCacheMB, "tile-cache-mb", 256, "memory bound of the in-memory tile cache in MiB (0 disables it)")
+	fs.Var(zoomFlag(cfg.cluster), "cluster",
+		"collection=zoom: merge the collection's points into clusters on tiles below that zoom (default incidents=8; 0 turns it off); repeatable")
 	fs.Usage = func() {
 		fmt.Fprint(out, "Usage: harmattan serve [flags]\n\nServe every feature table of a GeoPackage as OGC API – Features, with the web map at /.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -65,6 +90,12 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	}
 	if cfg.defaultLimit < 1 || cfg.maxLimit < 1 {
 		return cfg, errors.New("serve: --default-limit and --max-limit must be at least 1")
+	}
+	if cfg.tileBuffer < 1 || cfg.tileBuffer > 4096 || cfg.tileMaxAge < 0 || cfg.tileCacheMB < 0 {
+		return cfg, errors.New("serve: --tile-buffer must be 1-4096, --tile-max-age and --tile-cache-mb not negative")
+	}
+	if _, ok := cfg.cluster["incidents"]; !ok {
+		cfg.cluster["incidents"] = 8
 	}
 	return cfg, nil
 }
@@ -100,7 +131,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           web.New(store, web.Options{DefaultLimit: cfg.defaultLimit, MaxLimit: cfg.maxLimit, Logger: log}),
+		Handler: web.New(store, web.Options{DefaultLimit: cfg.defaultLimit, MaxLimit: cfg.maxLimit, Logger: log,
+			TileBuffer: cfg.tileBuffer, TileMaxAge: cfg.tileMaxAge, TileCacheBytes: cacheBytes(cfg.tileCacheMB),
+			ClusterBelow: cfg.cluster}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      5 * time.Minute,
@@ -118,6 +151,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
+}
+
+// cacheBytes converts --tile-cache-mb to web.Options.TileCacheBytes (negative disables).
+func cacheBytes(mb int) int64 {
+	if mb == 0 {
+		return -1
+	}
+	return int64(mb) << 20
 }
 
 // createSeeded writes the built-in dataset to a new GeoPackage at path.

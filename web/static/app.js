@@ -14,6 +14,15 @@
   var ZOOM = 5;
   var PAGE_LIMIT = 10000;
   var MAX_PAGES = 1000;
+  // Collections with more features than this are not downloaded: the server
+  // draws them as raster tiles and a click asks it what is under the pointer.
+  var TILE_THRESHOLD = 5000;
+  // Shown where the server has nothing to draw (it answers 204 No Content).
+  var EMPTY_TILE = 'static/empty.png';
+  // Half the side, in screen pixels, of the box a click on a tiled layer
+  // looks in (about 8 px; twice that for fingers).
+  var PICK_HALF = window.matchMedia('(pointer: coarse)').matches ? 8 : 4;
+  var PICK_LIMIT = 5;
 
   // Okabe–Ito colour-blind-safe palette, one fixed colour per ACLED event type.
   var EVENT_TYPES = [
@@ -133,7 +142,11 @@
   makePane('outlineLabels', 260).style.pointerEvents = 'none';
   makePane('regions', 410);
   makePane('generic', 420);
+  // The canvas that draws every GeoJSON layer but the bases (see
+  // vectorRenderer): under tiled incidents, over other tiled layers.
+  makePane('vectors', 425);
   makePane('incidents', 430);
+  makePane('highlight', 440).style.pointerEvents = 'none';
 
   var outlineAttribution = 'Outline: <a href="https://www.naturalearthdata.com/" target="_blank" rel="noopener noreferrer">Natural Earth</a> via world-atlas';
 
@@ -506,6 +519,25 @@
   function bindInteractions(kind) {
     return function (feature, layer) {
       layer.bindPopup(function () { return buildPopup(feature, kind); }, popupOptions());
+      if (!(layer instanceof L.Marker)) {
+        // A shape under a tiled layer (a region under tiled incidents) must
+        // not hide the dots drawn above it: ask the tiled layers first and
+        // open the shape's own popup only if nothing is there.
+        layer.off('click', layer._openPopup);
+        layer.on('click', function (e) {
+          var above = visibleTiled(paneZ(layer.options.pane));
+          if (!above.length) {
+            layer.openPopup(e.latlng);
+          } else {
+            pickAt(e, above, function () { layer.openPopup(e.latlng); },
+              { feature: feature, kind: kind, latlng: null, d: Infinity });
+          }
+        });
+      }
+      // The map's own click handler (for tiled layers) leaves this click alone.
+      layer.on('click', function (e) {
+        if (e.originalEvent) e.originalEvent.hmFeatureClick = true;
+      });
       if (!narrow) {
         layer.bindTooltip(function () { return el('span', null, tooltipText(feature, kind)); }, {
           sticky: kind === 'regions' || kind === 'generic',
@@ -521,15 +553,34 @@
   // Layers for collections
   // ---------------------------------------------------------------------
 
-  var incidentsRenderer = L.canvas({ pane: 'incidents', padding: 0.3, tolerance: 2 });
+  // One canvas for incidents, regions and other collections. A canvas takes
+  // every click over its whole area, so shapes in a separate renderer under
+  // it could never be clicked; in one canvas the topmost shape under the
+  // pointer wins. Draw order (regions, then others, then incidents) is kept
+  // by restack(). The pane option of these layers only says which legend
+  // group they belong to (see visibleTiled).
+  var vectorRenderer = L.canvas({ pane: 'vectors', padding: 0.3, tolerance: 2 });
+  var vectorLayers = { regions: [], generic: [] };
+
+  function restack() {
+    ['generic', 'regions'].forEach(function (group) {
+      vectorLayers[group].slice().reverse().forEach(function (gj) {
+        if (!map.hasLayer(gj)) return;
+        gj.getLayers().reverse().forEach(function (l) {
+          if (l.bringToBack) l.bringToBack();
+        });
+      });
+    });
+  }
+  map.on('overlayadd', restack);
 
   function makeLayer(id) {
     if (id === 'incidents') {
       return L.geoJSON(null, {
         pane: 'incidents',
-        renderer: incidentsRenderer,
+        renderer: vectorRenderer,
         pointToLayer: function (feature, latlng) {
-          return L.circleMarker(latlng, { pane: 'incidents', renderer: incidentsRenderer });
+          return L.circleMarker(latlng, { pane: 'incidents', renderer: vectorRenderer });
         },
         style: function (feature) { return incidentStyle((feature && feature.properties) || {}); },
         onEachFeature: bindInteractions('incidents')
@@ -551,23 +602,29 @@
       });
     }
     if (id === 'regions') {
-      return L.geoJSON(null, {
+      var regions = L.geoJSON(null, {
         pane: 'regions',
+        renderer: vectorRenderer,
         style: regionStyle,
         pointToLayer: function (feature, latlng) {
-          return L.circleMarker(latlng, { pane: 'regions' });
+          return L.circleMarker(latlng, { pane: 'regions', renderer: vectorRenderer });
         },
         onEachFeature: bindInteractions('regions')
       });
+      vectorLayers.regions.push(regions);
+      return regions;
     }
-    return L.geoJSON(null, {
+    var generic = L.geoJSON(null, {
       pane: 'generic',
+      renderer: vectorRenderer,
       style: genericStyle,
       pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, { pane: 'generic' });
+        return L.circleMarker(latlng, { pane: 'generic', renderer: vectorRenderer });
       },
       onEachFeature: bindInteractions('generic')
     });
+    vectorLayers.generic.push(generic);
+    return generic;
   }
 
   function sortFeatures(id, features) {
@@ -585,11 +642,231 @@
   }
 
   // ---------------------------------------------------------------------
+  // Big collections: raster tiles drawn by the server
+  // ---------------------------------------------------------------------
+
+  // Absolute URLs for people to copy (Leaflet itself uses relative ones).
+  // Built by hand: URL() would percent-encode the {z}/{x}/{y} placeholders.
+  var SITE_BASE = location.origin + location.pathname.replace(/[^/]*$/, '');
+
+  function tileURLs(id) {
+    var base = SITE_BASE + 'tiles/' + encodeURIComponent(id);
+    return {
+      mvt: base + '/{z}/{x}/{y}.mvt',
+      png: base + '/{z}/{x}/{y}.png',
+      tilejson: base + '.json'
+    };
+  }
+
+  function paneFor(id) {
+    return id === 'incidents' || id === 'regions' ? id : 'generic';
+  }
+
+  var tiledLayers = []; // { id, layer, collection }, see makeTileLayer
+
+  function makeTileLayer(collection) {
+    var id = String(collection.id);
+    // {r} is "@2x" on high-density screens: the server then draws 512 px tiles.
+    var layer = L.tileLayer('tiles/' + encodeURIComponent(id) + '/{z}/{x}/{y}{r}.png', {
+      pane: paneFor(id),
+      tileSize: 256,
+      minZoom: 0,
+      maxZoom: 18,
+      maxNativeZoom: 18,
+      errorTileUrl: EMPTY_TILE,
+      className: 'hm-data-tiles',
+      attribution: escapeHTML(collection.title || id) + ': tiles by Harmattan'
+    });
+    tiledLayers.push({ id: id, layer: layer, collection: collection });
+    return layer;
+  }
+
+  function paneZ(name) {
+    var pane = map.getPane(name || 'overlayPane');
+    return Number(pane && pane.style.zIndex) || 400;
+  }
+
+  // The tiled layers on the map drawn above zIndex, topmost first.
+  function visibleTiled(zIndex) {
+    return tiledLayers.filter(function (t) {
+      return map.hasLayer(t.layer) && paneZ(t.layer.options.pane) > zIndex;
+    }).sort(function (a, b) {
+      return paneZ(b.layer.options.pane) - paneZ(a.layer.options.pane);
+    });
+  }
+
+  // The features under a click, nearest first, from every visible tiled layer
+  // (topmost layer first).
+  var pick = { seq: 0, abort: null };
+
+  function pickBBox(e) {
+    var p = e.containerPoint;
+    var a = map.containerPointToLatLng([p.x - PICK_HALF, p.y + PICK_HALF]);
+    var b = map.containerPointToLatLng([p.x + PICK_HALF, p.y - PICK_HALF]);
+    var centre = e.latlng.wrap();
+    var dLng = Math.abs(b.lng - a.lng) / 2;
+    var clampLat = function (v) { return Math.max(-90, Math.min(90, v)); };
+    return [
+      Math.max(-180, centre.lng - dLng),
+      clampLat(Math.min(a.lat, b.lat)),
+      Math.min(180, centre.lng + dLng),
+      clampLat(Math.max(a.lat, b.lat))
+    ].map(function (v) { return v.toFixed(6); }).join(',');
+  }
+
+  function featurePoint(feature) {
+    var g = feature && feature.geometry;
+    if (!g || g.type !== 'Point' || !Array.isArray(g.coordinates)) return null;
+    var lng = Number(g.coordinates[0]);
+    var lat = Number(g.coordinates[1]);
+    return isFinite(lng) && isFinite(lat) ? L.latLng(lat, lng) : null;
+  }
+
+  // Point features keep the longitude copy of the world that was clicked.
+  function nearCopy(ll, ref) {
+    return L.latLng(ll.lat, ll.lng + 360 * Math.round((ref.lng - ll.lng) / 360));
+  }
+
+  function onMapClick(e) {
+    var oe = e.originalEvent;
+    if (oe && (oe.hmFeatureClick || oe._stopped)) return;
+    var visible = visibleTiled(-Infinity);
+    if (visible.length) pickAt(e, visible, null);
+  }
+  map.on('click', onMapClick);
+
+  // Asks each layer what lies in a small box around the click; opens a popup
+  // for what it finds (then the clicked shape, if any, as the last page),
+  // else calls onEmpty.
+  function pickAt(e, visible, onEmpty, shape) {
+    if (pick.abort) pick.abort.abort();
+    var ctrl = typeof AbortController === 'function' ? new AbortController() : null;
+    pick.abort = ctrl;
+    var seq = ++pick.seq;
+    var bbox = pickBBox(e);
+    var clickPoint = e.containerPoint;
+    var clickLatLng = e.latlng;
+    map.getContainer().classList.add('hm-picking');
+
+    Promise.all(visible.map(function (t) {
+      var url = itemsURL(t.collection);
+      url.searchParams.set('bbox', bbox);
+      url.searchParams.set('limit', String(PICK_LIMIT));
+      return fetchJSON(url.href, 'application/geo+json, application/json;q=0.9', ctrl && ctrl.signal)
+        .then(function (fc) {
+          var features = (fc && Array.isArray(fc.features)) ? fc.features : [];
+          var hits = features.map(function (f) {
+            var ll = featurePoint(f);
+            if (ll) ll = nearCopy(ll, clickLatLng);
+            var d = ll ? clickPoint.distanceTo(map.latLngToContainerPoint(ll)) : Infinity;
+            return { feature: f, kind: t.id, latlng: ll, d: d };
+          });
+          hits.sort(function (a, b) { return a.d - b.d; });
+          var more = typeof fc.numberMatched === 'number' && fc.numberMatched > features.length;
+          return { hits: hits, more: more };
+        });
+    })).then(function (results) {
+      if (seq !== pick.seq) return;
+      var hits = [];
+      var more = false;
+      results.forEach(function (r) {
+        Array.prototype.push.apply(hits, r.hits);
+        more = more || r.more;
+      });
+      if (hits.length) {
+        if (shape) hits.push(shape);
+        openPickPopup(hits, more, clickLatLng);
+      } else if (onEmpty) {
+        onEmpty();
+      }
+    }).catch(function (err) {
+      if (seq !== pick.seq || (err && err.name === 'AbortError')) return;
+      setStatus('Could not look up the features here (' + err.message + ').', true);
+      if (onEmpty) onEmpty();
+    }).then(function () {
+      if (seq === pick.seq) map.getContainer().classList.remove('hm-picking');
+    });
+  }
+
+  // A ring (points) or an outline (other shapes) around the feature in the popup.
+  function highlightLayer(hit) {
+    var props = (hit.feature && hit.feature.properties) || {};
+    if (hit.latlng) {
+      var r = hit.kind === 'incidents' ? fatalityRadius(props.fatalities) : hit.kind === 'bases' ? 9 : 5;
+      return L.circleMarker(hit.latlng, {
+        pane: 'highlight', interactive: false, radius: r + 4,
+        color: '#111111', weight: 2.5, opacity: 0.95, fill: false
+      });
+    }
+    if (hit.feature && hit.feature.geometry) {
+      return L.geoJSON(hit.feature, {
+        pane: 'highlight', interactive: false,
+        style: function () { return { color: '#111111', weight: 3, opacity: 0.9, fill: false }; }
+      });
+    }
+    return null;
+  }
+
+  function openPickPopup(hits, more, clickLatLng) {
+    var popup = L.popup(popupOptions());
+    var index = 0;
+    var highlight = null;
+
+    function showHighlight(hit) {
+      if (highlight) map.removeLayer(highlight);
+      highlight = highlightLayer(hit);
+      if (highlight && map.hasLayer(popup)) highlight.addTo(map);
+    }
+
+    function render(focusClass) {
+      var hit = hits[index];
+      var root = el('div', 'hm-pick');
+      append(root, buildPopup(hit.feature, hit.kind));
+      if (hits.length > 1 || more) {
+        var nav = el('div', 'hm-pick-nav');
+        var prev = el('button', 'hm-pick-prev', '‹ Previous');
+        var next = el('button', 'hm-pick-next', 'Next ›');
+        prev.type = next.type = 'button';
+        prev.disabled = index === 0;
+        next.disabled = index === hits.length - 1;
+        var where = el('span', 'hm-pick-count',
+          (index + 1) + ' of ' + hits.length + (more ? '+' : '') + ' here');
+        if (more) where.title = 'More features are here than shown: zoom in to tell them apart.';
+        // The buttons are replaced by the new page: once detached, Leaflet
+        // would take their click for a click on the map.
+        prev.addEventListener('click', function (ev) { L.DomEvent.stopPropagation(ev); go(index - 1, 'hm-pick-prev'); });
+        next.addEventListener('click', function (ev) { L.DomEvent.stopPropagation(ev); go(index + 1, 'hm-pick-next'); });
+        append(nav, prev, where, next);
+        append(root, nav);
+      }
+      popup.setLatLng(hit.latlng || clickLatLng);
+      popup.setContent(root);
+      showHighlight(hit);
+      if (focusClass) {
+        var b = root.querySelector('.' + focusClass);
+        if (b && !b.disabled) b.focus();
+        else if (b) (root.querySelector('button:not([disabled])') || root).focus();
+      }
+    }
+
+    function go(i, focusClass) {
+      if (i < 0 || i >= hits.length) return;
+      index = i;
+      render(focusClass);
+    }
+
+    popup.on('add', function () { if (highlight) highlight.addTo(map); });
+    popup.on('remove', function () { if (highlight) map.removeLayer(highlight); });
+    render();
+    popup.openOn(map);
+  }
+
+  // ---------------------------------------------------------------------
   // Fetching (OGC API – Features)
   // ---------------------------------------------------------------------
 
-  function fetchJSON(url, accept) {
-    return fetch(url, { headers: { Accept: accept }, credentials: 'same-origin' }).then(function (r) {
+  function fetchJSON(url, accept, signal) {
+    return fetch(url, { headers: { Accept: accept }, credentials: 'same-origin', signal: signal }).then(function (r) {
       if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + url);
       return r.json();
     });
@@ -757,7 +1034,7 @@
 
   function buildDataSection() {
     var data = el('section', 'legend-section data-section');
-    append(data, el('h3', null, 'Data (GeoJSON)'));
+    append(data, el('h3', null, 'Data (GeoJSON, tiles)'));
     panel.dataList = el('ul', 'data-list');
     append(data, panel.dataList);
     return data;
@@ -768,7 +1045,7 @@
     options: { position: 'topright' },
     onAdd: function () {
       var root = el('section', 'hm-data');
-      root.setAttribute('aria-label', 'GeoJSON data of each layer');
+      root.setAttribute('aria-label', 'GeoJSON and tile URLs of each layer');
       append(root, buildDataSection());
       L.DomEvent.disableClickPropagation(root);
       L.DomEvent.disableScrollPropagation(root);
@@ -783,16 +1060,77 @@
     panel.status.classList.toggle('error', !!isError);
   }
 
+  function flash(button, text) {
+    button.textContent = text;
+    clearTimeout(button.hmTimer);
+    button.hmTimer = setTimeout(function () { button.textContent = 'Copy'; }, 1600);
+  }
+
+  function selectText(node) {
+    var range = document.createRange();
+    range.selectNodeContents(node);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+  }
+
+  // Clipboard API where allowed (HTTPS, localhost), else copy the selection.
+  function copyFrom(code, button) {
+    var text = code.textContent;
+    function fallback() {
+      selectText(code);
+      var ok = false;
+      try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+      flash(button, ok ? 'Copied' : 'Press Ctrl+C');
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { flash(button, 'Copied'); }, fallback);
+    } else {
+      fallback();
+    }
+  }
+
+  function urlRow(label, url, what) {
+    var row = el('div', 'url-row');
+    var dt = el('dt', null, label);
+    var dd = el('dd');
+    var code = el('code', 'url-code', url);
+    code.tabIndex = 0;
+    code.title = 'Click to select';
+    code.addEventListener('click', function () { selectText(code); });
+    var button = el('button', 'url-copy', 'Copy');
+    button.type = 'button';
+    button.setAttribute('aria-label', 'Copy ' + what);
+    button.addEventListener('click', function () { copyFrom(code, button); });
+    append(dd, code, button);
+    append(row, dt, dd);
+    return row;
+  }
+
   function addDataRow(collection, url) {
+    var name = String(collection.title || collection.id);
     var li = el('li', 'data-row');
-    var title = el('span', 'data-title', collection.title || collection.id);
+    var head = el('div', 'data-head');
     var count = el('span', 'data-count', 'loading…');
+    append(head, el('span', 'data-title', name), count);
+    var note = el('p', 'data-note');
+    note.hidden = true;
     var a = link(url.href, url.href, 'data-link');
-    a.title = 'GeoJSON of ' + (collection.title || collection.id);
-    append(li, el('div', 'data-head'), a);
-    append(li.firstChild, title, count);
+    a.title = 'GeoJSON of ' + name;
+
+    var urls = tileURLs(collection.id);
+    var more = el('details', 'data-more');
+    var summary = el('summary', null, 'Tile URLs (XYZ, TileJSON)');
+    var list = el('dl', 'url-list');
+    append(list,
+      urlRow('Vector tiles (MVT)', urls.mvt, 'vector tile URL of ' + name),
+      urlRow('Raster tiles (PNG; @2x.png for 512 px)', urls.png, 'raster tile URL of ' + name),
+      urlRow('TileJSON', urls.tilejson, 'TileJSON URL of ' + name));
+    append(more, summary, list);
+
+    append(li, head, note, a, more);
     append(panel.dataList, li);
-    return count;
+    return { count: count, note: note };
   }
 
   // ---------------------------------------------------------------------
@@ -819,27 +1157,58 @@
       .map(function (x) { return x.c; });
   }
 
-  function loadCollection(collection) {
+  function featureCount(n) {
+    return formatCount(n) + (n === 1 ? ' feature' : ' features');
+  }
+
+  // How many features a collection has, from one tiny page (null if the
+  // server does not say).
+  function countItems(collection) {
+    var url = itemsURL(collection);
+    url.searchParams.set('limit', '1');
+    return fetchJSON(url.href, 'application/geo+json, application/json;q=0.9').then(function (fc) {
+      return fc && typeof fc.numberMatched === 'number' ? fc.numberMatched : null;
+    });
+  }
+
+  function loadGeoJSON(collection, slot, row) {
     var id = String(collection.id);
     var layer = makeLayer(id);
-    layer.addTo(map);
-    layersControl.addOverlay(layer, escapeHTML(collection.title || id));
-    if (KNOWN_ORDER.indexOf(id) < 0 && panel.otherSection) panel.otherSection.classList.remove('hidden');
+    slot.addLayer(layer);
     var url = itemsURL(collection);
     url.searchParams.set('limit', String(PAGE_LIMIT));
-    var count = addDataRow(collection, itemsURL(collection));
     return loadAllItems(url.href).then(function (res) {
       layer.addData({ type: 'FeatureCollection', features: sortFeatures(id, res.features) });
+      restack();
       var n = res.features.length;
-      var text = formatCount(n) + (n === 1 ? ' feature' : ' features');
+      var text = featureCount(n);
       if (res.numberMatched !== null && res.numberMatched > n) {
         text = formatCount(n) + ' of ' + formatCount(res.numberMatched) + ' features';
       }
-      count.textContent = text;
+      row.count.textContent = text;
       return n;
+    });
+  }
+
+  function loadCollection(collection) {
+    var id = String(collection.id);
+    // The overlay entry exists at once (keeping the order of the list); the
+    // GeoJSON or tile layer goes into it once we know the size.
+    var slot = L.layerGroup().addTo(map);
+    layersControl.addOverlay(slot, escapeHTML(collection.title || id));
+    if (KNOWN_ORDER.indexOf(id) < 0 && panel.otherSection) panel.otherSection.classList.remove('hidden');
+    var row = addDataRow(collection, itemsURL(collection));
+    return countItems(collection).then(function (total) {
+      if (total === null || total <= TILE_THRESHOLD) return loadGeoJSON(collection, slot, row);
+      slot.addLayer(makeTileLayer(collection));
+      row.count.textContent = featureCount(total);
+      row.note.textContent = 'Shown as tiles: ' + featureCount(total) +
+        ' (too many to download). Click the map for details.';
+      row.note.hidden = false;
+      return total;
     }).catch(function (err) {
-      count.textContent = 'failed';
-      count.classList.add('error');
+      row.count.textContent = 'failed';
+      row.count.classList.add('error');
       throw err;
     });
   }

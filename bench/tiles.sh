@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Tile benchmark on the reference workload (shared/bench): the tile lists tiles_z5..z11.txt for
+# incidents (clustering off and on), regions z7/z9 and bases z7, uncached and cached, with
+# wrk -t2 -c32 -d${DURATION:-15}s; server pinned to core 0, wrk to core 1. Tiles carry every
+# attribute but notes, as in the reference figures. Prints tiles/s, bytes/tile and RSS.
+#
+#   bench/tiles.sh [INCIDENTS]      default 200000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-200000}
+shared=${HARMATTAN_SHARED:-../shared}
+out=bench/out
+dur=${DURATION:-15}
+mkdir -p "$out"
+db=$out/reference-$n.gpkg
+[ -f "$db" ] || bench/items.sh "$n" >/dev/null # generates and loads the workload
+go build -o "$out/harmattan" ./cmd/harmattan
+go build -o "$out/plainecho" ./bench/plainecho
+port=${PORT:-18760}
+pid=
+stop() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; pid=; }
+trap stop EXIT
+start() { # flags...
+  stop
+  taskset -c 0 "$out/harmattan" serve --db "$db" --addr "127.0.0.1:$port" "$@" 2>"$out/serve.log" &
+  pid=$!
+  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/conformance" && return; sleep 0.1; done
+  echo "server did not start"; cat "$out/serve.log"; exit 1
+}
+paths() { # layer zoom [query] -> file
+  local f=$out/tiles-$1-$2.txt
+  grep -v "^#" "$shared/bench/tiles_z$2.txt" | awk -v l="$1" -v q="${3:-}" 'NF {print "/tiles/" l "/" $1 ".mvt" q}' >"$f"
+  echo "$f"
+}
+attrs='?properties=event_date,event_type,actor1,fatalities'
+run() { # label pathsfile
+  local res rps bytes
+  res=$(taskset -c 1 wrk -t2 -c32 -d"${dur}s" --timeout 30s -H 'Accept-Encoding: gzip' -s "$shared/bench/paths.lua" "http://127.0.0.1:$port" -- "$2" | grep '^RESULT')
+  rps=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$res")
+  bytes=$(awk -v r="$res" 'BEGIN { split(r, a, " "); for (i in a) { split(a[i], kv, "="); v[kv[1]] = kv[2] } printf "%d", v["bytes"] / (v["requests"] > 0 ? v["requests"] : 1) }')
+  printf '%-34s %9.1f tiles/s %9d B/tile  p50 %s  errors %s  RSS %s MiB\n' "$1" "$rps" "$bytes" \
+    "$(sed -E 's/.* p50_ms=([0-9.]+).*/\1/' <<<"$res")ms" "$(grep -oE 'err_[a-z]+=[1-9][0-9]*' <<<"$res" | tr '\n' ' ' || true)" \
+    "$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$pid/status")"
+}
+cases() { # label suffix, query
+  for z in 5 7 9 11; do run "incidents z$z $1" "$(paths incidents $z "$2")"; done
+  run "regions z7 $1" "$(paths regions 7)"
+  run "regions z9 $1" "$(paths regions 9)"
+  run "bases z7 $1" "$(paths bases 7)"
+}
+echo "== uncached, clustering off ($n incidents)"
+start --tile-cache-mb 0 --cluster incidents=0
+cases "uncached" "$attrs"
+echo "== uncached, clustering on (below z8)"
+start --tile-cache-mb 0
+for z in 5 7; do run "incidents z$z clustered" "$(paths incidents $z "$attrs")"; done
+echo "== cached (clustering on)"
+start
+for z in 5 9; do
+  f=$(paths incidents $z "$attrs")
+  while read -r p; do curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port$p"; done <"$f"
+  run "incidents z$z cached" "$f"
+done
+echo "== plain echo handler returning one z9 tile's bytes (baseline for cached)"
+sample=$(head -1 "$out/tiles-incidents-9.txt")
+curl -s -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port$sample" -o "$out/sample-tile.mvt.gz"
+stop
+taskset -c 0 "$out/plainecho" --addr "127.0.0.1:$port" --body "$out/sample-tile.mvt.gz" &
+pid=$!
+sleep 0.5
+run "plain echo, same bytes" "$out/tiles-incidents-9.txt"

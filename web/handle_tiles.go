@@ -1,0 +1,370 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/harmattan/harmattan/data"
+	"github.com/harmattan/harmattan/geo"
+	"github.com/harmattan/harmattan/tiles"
+)
+
+// tileRequest is a parsed tile request: which tile of which layers, in which format, with
+// which filters.
+type tileRequest struct {
+	tile   maptile.Tile
+	format tiles.Format
+	scale  int
+	colls  []data.Collection
+	query  data.Query // Time, Filters and Properties; the bbox comes from the tile
+	filter string     // canonical filter part of the cache key
+}
+
+// tileParams are the parameters every tile route takes besides property filters.
+var tileParams = []string{"datetime", "properties"}
+
+// xyzTile serves /tiles/{a}/{b}/{c}[/{d}]: three segments are z/x/y.ext of the composite
+// tile (?layers=, all collections by default); four are layer/z/x/y.ext of one collection.
+func (s *server) xyzTile(c echo.Context) error {
+	segs := []string{c.Param("a"), c.Param("b"), c.Param("c"), c.Param("d")}
+	composite := segs[3] == ""
+	var names []string
+	extra := []string{}
+	if composite {
+		segs = segs[:3]
+		extra = append(extra, "layers")
+		if v := c.QueryParam("layers"); v != "" {
+			names = strings.Split(v, ",")
+		}
+	} else {
+		names, segs = []string{segs[0]}, segs[1:]
+	}
+	colls, err := s.tileCollections(c.Request().Context(), names)
+	if err != nil {
+		return err
+	}
+	t, f, scale, err := tiles.ParseZXY(segs[0], segs[1], segs[2])
+	if err != nil {
+		return badRequest("%v", err)
+	}
+	r, err := s.parseTile(c, colls, extra...)
+	if err != nil {
+		return err
+	}
+	r.tile, r.format, r.scale = t, f, scale
+	return s.serveTile(c, r)
+}
+
+// ogcTile serves /collections/{id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}:
+// the same bytes as the XYZ route (MVT unless f=png or the client accepts only PNG).
+func (s *server) ogcTile(c echo.Context) error {
+	if c.Param("tms") != "WebMercatorQuad" {
+		return notFound("no tile matrix set %q; only WebMercatorQuad", c.Param("tms"))
+	}
+	colls, err := s.tileCollections(c.Request().Context(), []string{c.Param("id")})
+	if err != nil {
+		return err
+	}
+	t, err := tiles.ParseTileMatrix(c.Param("tileMatrix"), c.Param("tileRow"), c.Param("tileCol"))
+	if err != nil {
+		return badRequest("%v", err)
+	}
+	r, err := s.parseTile(c, colls, "f")
+	if err != nil {
+		return err
+	}
+	r.tile, r.format, r.scale = t, tiles.MVT, 1
+	switch c.QueryParam("f") {
+	case "", "mvt":
+		if !strings.Contains(c.Request().Header.Get("Accept"), "vnd.mapbox-vector-tile") &&
+			strings.Contains(c.Request().Header.Get("Accept"), "image/png") {
+			r.format = tiles.PNG
+		}
+	case "png":
+		r.format = tiles.PNG
+	default:
+		return badRequest("f must be mvt or png")
+	}
+	return s.serveTile(c, r)
+}
+
+// tileCollections resolves layer names (all collections when names is empty); an unknown
+// one is a 404.
+func (s *server) tileCollections(ctx context.Context, names []string) ([]data.Collection, error) {
+	if len(names) == 0 {
+		return s.store.Collections(ctx)
+	}
+	if len(names) > s.opts.MaxTileLayers {
+		return nil, badRequest("at most %d layers in one tile", s.opts.MaxTileLayers)
+	}
+	seen := map[string]bool{}
+	var out []data.Collection
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		coll, err := s.store.Collection(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, coll)
+	}
+	return out, nil
+}
+
+// parseTile checks a tile request's parameters: datetime, properties, equality filters on
+// any property of the layers (applied to the layers that have it), and extra names.
+func (s *server) parseTile(c echo.Context, colls []data.Collection, extra ...string) (tileRequest, error) {
+	fields := map[string]data.Field{}
+	for _, coll := range colls {
+		for _, f := range coll.Fields {
+			fields[f.Name] = f
+		}
+	}
+	params, err := queryParams(c, func(n string) bool {
+		_, isField := fields[n]
+		return only(append(tileParams, extra...)...)(n) || isField
+	})
+	if err != nil {
+		return tileRequest{}, err
+	}
+	r := tileRequest{colls: colls}
+	if params.Has("datetime") {
+		if r.query.Time, err = geo.ParseInterval(params.Get("datetime")); err != nil {
+			return r, badRequest("datetime: %v", err)
+		}
+	}
+	if params.Has("properties") {
+		r.query.Properties = []string{}
+		for _, p := range strings.Split(params.Get("properties"), ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			if _, ok := fields[p]; !ok {
+				return r, badRequest("properties: no layer of this tile has a property %q", p)
+			}
+			r.query.Properties = append(r.query.Properties, p)
+		}
+	}
+	names := make([]string, 0, len(fields))
+	for n := range fields {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if only(append(tileParams, extra...)...)(n) || !params.Has(n) {
+			continue
+		}
+		v, err := fields[n].Type.Parse(params.Get(n))
+		if err != nil {
+			return r, badRequest("%s: %v", n, strings.TrimPrefix(err.Error(), data.ErrInvalidQuery.Error()+": "))
+		}
+		r.query.Filters = append(r.query.Filters, data.Filter{Field: n, Value: v})
+	}
+	key := url.Values{}
+	for k, v := range params {
+		if k != "layers" {
+			key[k] = v
+		}
+	}
+	r.filter = key.Encode()
+	return r, nil
+}
+
+// serveTile answers from the cache or builds the tile, with ETag, 304, Cache-Control and
+// gzip for MVT; a tile without features is a 204.
+func (s *server) serveTile(c echo.Context, r tileRequest) error {
+	ids := make([]string, len(r.colls))
+	for i, coll := range r.colls {
+		ids[i] = coll.ID
+	}
+	key := tiles.Key{Layers: strings.Join(sortedCopy(ids), ","), Z: uint32(r.tile.Z), X: r.tile.X, Y: r.tile.Y,
+		Format: r.format, Scale: r.scale, Filter: r.filter}
+	entry, ok := s.tileCache.Get(key)
+	if !ok {
+		// Building a tile holds all its features in memory: admit a few builds at a time
+		// (in arrival order) so memory stays bounded however many clients ask at once.
+		ctx := c.Request().Context()
+		select {
+		case s.tileBuilds <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		var err error
+		entry, err = s.buildTile(ctx, r)
+		<-s.tileBuilds
+		if err != nil {
+			return err
+		}
+		s.tileCache.Put(key, entry)
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(s.opts.TileMaxAge))
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("ETag", entry.ETag)
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, entry.ETag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if entry.Empty {
+		return c.NoContent(http.StatusNoContent)
+	}
+	if r.format == tiles.MVT {
+		if acceptsGzip(c.Request()) {
+			h.Set("Content-Encoding", "gzip")
+			return c.Blob(http.StatusOK, r.format.ContentType(), entry.Body)
+		}
+		raw, err := gunzip(entry.Body)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, r.format.ContentType(), raw)
+	}
+	return c.Blob(http.StatusOK, r.format.ContentType(), entry.Body)
+}
+
+// buildTile fetches each layer's features in the buffered tile bound and encodes them. MVT
+// bodies are stored gzipped; the ETag is taken from the encoded tile before compression.
+func (s *server) buildTile(ctx context.Context, r tileRequest) (tiles.Entry, error) {
+	var layers []tiles.Layer
+	for _, coll := range r.colls {
+		// Clustering keeps vector tiles small; a raster tile draws every point anyway.
+		below, ok := s.opts.ClusterBelow[coll.ID]
+		cluster := ok && r.format == tiles.MVT && int(r.tile.Z) < below
+		buffer := s.opts.TileBuffer
+		if cluster { // whole grid cells around the tile, so neighbours' clusters agree at the seam
+			buffer = max(buffer, tiles.DefaultClusterCell)
+		}
+		fc, err := s.tileFeatures(ctx, coll, r, buffer)
+		if err != nil {
+			return tiles.Entry{}, err
+		}
+		if cluster {
+			fc = tiles.Cluster(r.tile, fc, tiles.ClusterOptions{Sum: numericFields(coll)})
+		}
+		layers = append(layers, tiles.Layer{Name: coll.ID, Features: fc})
+	}
+	var body []byte
+	var err error
+	if r.format == tiles.PNG {
+		body, err = s.renderPNG(r, layers)
+	} else {
+		body, err = tiles.EncodeMVT(r.tile, layers, tiles.MVTOptions{Buffer: s.opts.TileBuffer})
+	}
+	if err != nil || body == nil {
+		return tiles.Entry{Empty: true, ETag: tiles.ETag(nil)}, err
+	}
+	entry := tiles.Entry{Body: body, ETag: tiles.ETag(body)}
+	if r.format == tiles.MVT {
+		if entry.Body, err = tiles.Gzip(body); err != nil {
+			return tiles.Entry{}, err
+		}
+	}
+	return entry, nil
+}
+
+// tileFeatures reads one layer's features within buffer (4096 units) around the tile,
+// applying the filters the layer has.
+func (s *server) tileFeatures(ctx context.Context, coll data.Collection, r tileRequest, buffer int) (*geojson.FeatureCollection, error) {
+	box := tiles.QueryBound(r.tile, buffer)
+	q := data.Query{BBox: &box, Time: r.query.Time}
+	for _, f := range r.query.Filters {
+		if _, ok := coll.Field(f.Field); ok {
+			q.Filters = append(q.Filters, f)
+		}
+	}
+	if r.query.Properties != nil {
+		q.Properties = []string{}
+		for _, p := range r.query.Properties {
+			if _, ok := coll.Field(p); ok {
+				q.Properties = append(q.Properties, p)
+			}
+		}
+	}
+	fields, err := coll.Selected(q.Properties)
+	if err != nil {
+		return nil, err
+	}
+	fc := geojson.NewFeatureCollection()
+	err = s.store.Features(ctx, coll.ID, q, func(f *data.Feature) error {
+		if f.Geometry == nil {
+			return nil
+		}
+		g := geojson.NewFeature(f.Geometry)
+		g.ID = f.ID
+		for i, fld := range fields {
+			if v := f.Properties[i]; v != nil {
+				g.Properties[fld.Name] = v
+			}
+		}
+		fc.Append(g)
+		return nil
+	})
+	return fc, err
+}
+
+// renderPNG draws the layers in order, each in its own style, onto one raster tile.
+func (s *server) renderPNG(r tileRequest, layers []tiles.Layer) ([]byte, error) {
+	if len(layers) == 1 {
+		return tiles.RenderPNG(r.tile, layers[0].Features, tiles.DefaultStyle(layers[0].Name, r.colls[0].GeometryType), r.scale)
+	}
+	return nil, badRequest("PNG tiles are drawn one layer at a time: use /tiles/{layer}/{z}/{x}/{y}.png")
+}
+
+// numericFields are the INTEGER and REAL properties a cluster sums.
+func numericFields(coll data.Collection) []string {
+	var out []string
+	for _, f := range coll.Fields {
+		if f.Type == data.Integer || f.Type == data.Real {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+func sortedCopy(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}
+
+// etagMatches implements If-None-Match: "*" or any listed tag (weak comparison).
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.TrimSpace(q) != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
