@@ -61,11 +61,14 @@ for z in 5 9; do
   while read -r p; do curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port$p"; done <"$f"
   run "incidents z$z cached" "$f"
 done
-echo "== plain echo handler returning one z9 tile's bytes (baseline for cached)"
-sample=$(head -1 "$out/tiles-incidents-9.txt")
-curl -s -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port$sample" -o "$out/sample-tile.mvt.gz"
+echo "== plain echo handler returning the same bytes for each z9 path (baseline for cached)"
+rm -rf "$out/plain" && mkdir -p "$out/plain"
+while read -r p; do
+  curl -s -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port$p" -o "$out/plain/$(printf '%s' "$p" | md5sum | cut -d' ' -f1)"
+done <"$out/tiles-incidents-9.txt"
+find "$out/plain" -size 0 -delete
 stop
-taskset -c 0 "$out/plainecho" --addr "127.0.0.1:$port" --body "$out/sample-tile.mvt.gz" &
+taskset -c 0 "$out/plainecho" --addr "127.0.0.1:$port" --dir "$out/plain" &
 pid=$!
 sleep 0.5
-run "plain echo, same bytes" "$out/tiles-incidents-9.txt"
+run "plain echo, same bytes as z9 cached" "$out/tiles-incidents-9.txt"

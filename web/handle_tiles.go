@@ -16,7 +16,6 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/harmattan/harmattan/data"
-	"github.com/harmattan/harmattan/geo"
 	"github.com/harmattan/harmattan/tiles"
 )
 
@@ -142,37 +141,14 @@ func (s *server) parseTile(c echo.Context, colls []data.Collection, extra ...str
 		return tileRequest{}, err
 	}
 	r := tileRequest{colls: colls}
-	if params.Has("datetime") {
-		if r.query.Time, err = geo.ParseInterval(params.Get("datetime")); err != nil {
-			return r, badRequest("datetime: %v", err)
-		}
-	}
-	if params.Has("properties") {
-		r.query.Properties = []string{}
-		for _, p := range strings.Split(params.Get("properties"), ",") {
-			if p = strings.TrimSpace(p); p == "" {
-				continue
-			}
-			if _, ok := fields[p]; !ok {
-				return r, badRequest("properties: no layer of this tile has a property %q", p)
-			}
-			r.query.Properties = append(r.query.Properties, p)
-		}
-	}
 	names := make([]string, 0, len(fields))
 	for n := range fields {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		if only(append(tileParams, extra...)...)(n) || !params.Has(n) {
-			continue
-		}
-		v, err := fields[n].Type.Parse(params.Get(n))
-		if err != nil {
-			return r, badRequest("%s: %v", n, strings.TrimPrefix(err.Error(), data.ErrInvalidQuery.Error()+": "))
-		}
-		r.query.Filters = append(r.query.Filters, data.Filter{Field: n, Value: v})
+	field := func(n string) (data.Field, bool) { f, ok := fields[n]; return f, ok }
+	if err := parseFilters(params, field, names, only(append(tileParams, extra...)...), &r.query); err != nil {
+		return r, err
 	}
 	key := url.Values{}
 	for k, v := range params {

@@ -104,34 +104,51 @@ func (s *server) parseItems(c echo.Context, coll data.Collection) (itemsRequest,
 		}
 		r.query.BBox = &b
 	}
-	if params.Has("datetime") {
-		if r.query.Time, err = geo.ParseInterval(params.Get("datetime")); err != nil {
-			return r, badRequest("datetime: %v", err)
-		}
+	names := make([]string, len(coll.Fields))
+	for i, f := range coll.Fields {
+		names[i] = f.Name
 	}
-	if params.Has("properties") {
-		r.query.Properties = []string{}
-		for _, p := range strings.Split(params.Get("properties"), ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				r.query.Properties = append(r.query.Properties, p)
-			}
-		}
-		if _, err := coll.Selected(r.query.Properties); err != nil {
-			return r, badRequest("properties: %v", strings.TrimPrefix(err.Error(), data.ErrInvalidQuery.Error()+": "))
-		}
-	}
-	for _, f := range coll.Fields {
-		if only(itemsParams...)(f.Name) || !params.Has(f.Name) {
-			continue
-		}
-		v, err := f.Type.Parse(params.Get(f.Name))
-		if err != nil {
-			return r, badRequest("%s: %v", f.Name, strings.TrimPrefix(err.Error(), data.ErrInvalidQuery.Error()+": "))
-		}
-		r.query.Filters = append(r.query.Filters, data.Filter{Field: f.Name, Value: v})
+	if err := parseFilters(params, coll.Field, names, only(itemsParams...), &r.query); err != nil {
+		return r, err
 	}
 	r.query.Limit = r.limit
 	return r, nil
+}
+
+// parseFilters reads the parameters items and tiles share into q: datetime, properties (each
+// a known property) and an equality filter for every parameter that names one of the
+// properties in names (in that order) and is not reserved.
+func parseFilters(params url.Values, field func(string) (data.Field, bool), names []string, reserved func(string) bool, q *data.Query) error {
+	var err error
+	if params.Has("datetime") {
+		if q.Time, err = geo.ParseInterval(params.Get("datetime")); err != nil {
+			return badRequest("datetime: %v", err)
+		}
+	}
+	if params.Has("properties") {
+		q.Properties = []string{}
+		for _, p := range strings.Split(params.Get("properties"), ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			if _, ok := field(p); !ok {
+				return badRequest("properties: there is no property %q", p)
+			}
+			q.Properties = append(q.Properties, p)
+		}
+	}
+	for _, n := range names {
+		if reserved(n) || !params.Has(n) {
+			continue
+		}
+		f, _ := field(n)
+		v, err := f.Type.Parse(params.Get(n))
+		if err != nil {
+			return badRequest("%s: %v", n, strings.TrimPrefix(err.Error(), data.ErrInvalidQuery.Error()+": "))
+		}
+		q.Filters = append(q.Filters, data.Filter{Field: n, Value: v})
+	}
+	return nil
 }
 
 // parseCursor reads the opaque paging token of next links: "<offset>-<last id>".
