@@ -34,10 +34,14 @@ type tileRequest struct {
 var tileParams = []string{"datetime", "properties"}
 
 // xyzTile serves /tiles/{a}/{b}/{c}[/{d}]: three segments are z/x/y.ext of the composite
-// tile (?layers=, all collections by default); four are layer/z/x/y.ext of one collection.
+// tile (?layers=, all collections by default); four are layer/z/x/y.ext of one collection,
+// or of a tileset file when layer names one.
 func (s *server) xyzTile(c echo.Context) error {
 	segs := []string{c.Param("a"), c.Param("b"), c.Param("c"), c.Param("d")}
 	composite := segs[3] == ""
+	if ts, ok := s.opts.Tilesets[segs[0]]; ok && !composite {
+		return s.tilesetTile(c, segs[0], ts)
+	}
 	var names []string
 	extra := []string{}
 	if composite {

@@ -34,6 +34,10 @@ type Options struct {
 	ClusterBelow map[string]int
 	// MaxTileLayers caps the layers of one composite tile (default 16).
 	MaxTileLayers int
+	// Tilesets are tile files (MBTiles, PMTiles) served as stored at /tiles/{name}/{z}/{x}/{y}.{ext}
+	// with their TileJSON at /tiles/{name}.json. A name shadows a collection of the same id, so
+	// callers should refuse such clashes. The server does not close them.
+	Tilesets map[string]data.Tileset
 }
 
 // server holds the dependencies every handler uses.

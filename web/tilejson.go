@@ -38,7 +38,7 @@ const (
 )
 
 // tileJSON serves TileJSON 3.0.0 for /tiles.json (?layers=, all by default) and
-// /tiles/{layer}.json. The tile URLs are absolute and carry the request's filters.
+// /tiles/{layer}.json (or a tileset file's, when layer names one). The tile URLs are absolute and carry the request's filters.
 func (s *server) tileJSON(c echo.Context) error {
 	ctx := c.Request().Context()
 	var names []string
@@ -51,6 +51,9 @@ func (s *server) tileJSON(c echo.Context) error {
 		name, ok := strings.CutSuffix(c.Param("a"), ".json")
 		if !ok {
 			return notFound("no such tile resource %q: tiles are at /tiles/{layer}/{z}/{x}/{y}.mvt", c.Param("a"))
+		}
+		if ts, ok := s.opts.Tilesets[name]; ok {
+			return s.tilesetJSON(c, name, ts)
 		}
 		names = []string{name}
 	}

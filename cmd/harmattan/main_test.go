@@ -32,7 +32,7 @@ func TestHelp(t *testing.T) {
 	if err := run(context.Background(), []string{"serve", "--help"}, &out, io.Discard, noEnv); !errors.Is(err, flag.ErrHelp) {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"-addr", "-db", "-default-limit", "-max-limit", "-time-field", "HARMATTAN_ADDR", "HARMATTAN_DB"} {
+	for _, f := range []string{"-addr", "-db", "-default-limit", "-max-limit", "-time-field", "-tileset", "HARMATTAN_ADDR", "HARMATTAN_DB"} {
 		if !strings.Contains(out.String(), f) {
 			t.Errorf("serve --help does not describe %s:\n%s", f, out.String())
 		}
@@ -55,9 +55,33 @@ func TestServeFlagsFromEnv(t *testing.T) {
 	if err != nil || cfg.db != "y.gpkg" {
 		t.Errorf("the flag should win over the env: %+v %v", cfg, err)
 	}
-	for _, bad := range [][]string{{"--max-limit", "0"}, {"--time-field", "incidents"}, {"extra"}, {"--nope"}} {
+	for _, bad := range [][]string{{"--max-limit", "0"}, {"--time-field", "incidents"}, {"extra"}, {"--nope"},
+		{"--tileset", "base"}, {"--tileset", "base=map.tif"}, {"--tileset", "a/b=map.mbtiles"}, {"--tileset", "base.json=map.mbtiles"},
+		{"--tileset", "base=a.mbtiles", "--tileset", "base=b.pmtiles"}} {
 		if _, err := parseServe(bad, io.Discard, noEnv); err == nil {
 			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+func TestServeTilesetFlag(t *testing.T) {
+	cfg, err := parseServe([]string{"--tileset", "base=/maps/mali.MBTiles", "--tileset", "roads-v2=r.pmtiles"}, io.Discard, noEnv)
+	if err != nil || len(cfg.tilesets) != 2 || cfg.tilesets["base"] != "/maps/mali.MBTiles" || cfg.tilesets["roads-v2"] != "r.pmtiles" {
+		t.Errorf("%+v %v", cfg.tilesets, err)
+	}
+}
+
+func TestServeRefusesTilesets(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "seed.gpkg")
+	missing := filepath.Join(dir, "missing.mbtiles")
+	for _, c := range []struct{ tileset, want string }{
+		{"incidents=" + missing, `"incidents" is already a collection id`},
+		{"base=" + missing, missing},
+	} {
+		err := run(context.Background(), []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--tileset", c.tileset}, io.Discard, io.Discard, noEnv)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--tileset %s: err = %v, want %q", c.tileset, err, c.want)
 		}
 	}
 }

@@ -10,10 +10,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/harmattan/harmattan/data"
+	"github.com/harmattan/harmattan/data/mbtiles"
 	"github.com/harmattan/harmattan/data/seed"
 	"github.com/harmattan/harmattan/data/sqlite"
 	"github.com/harmattan/harmattan/web"
@@ -30,6 +33,7 @@ type serveConfig struct {
 	tileMaxAge   int
 	tileCacheMB  int
 	cluster      map[string]int
+	tilesets     map[string]string // name → path of an .mbtiles or .pmtiles file
 }
 
 // zoomFlag collects repeated --cluster collection=zoom values.
@@ -47,6 +51,40 @@ func (z zoomFlag) Set(v string) error {
 	return nil
 }
 
+// tilesetFlag collects repeated --tileset name=path values.
+type tilesetFlag map[string]string
+
+func (t tilesetFlag) String() string { return fmt.Sprint(map[string]string(t)) }
+
+func (t tilesetFlag) Set(v string) error {
+	name, path, ok := strings.Cut(v, "=")
+	if !ok || path == "" || !validTilesetName(name) {
+		return fmt.Errorf("want name=path with a name of letters, digits, '-', '_' or '.' (not ending in .json), got %q", v)
+	}
+	if _, dup := t[name]; dup {
+		return fmt.Errorf("tileset %q given twice", name)
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".mbtiles" && ext != ".pmtiles" {
+		return fmt.Errorf("tileset %s: %s is neither .mbtiles nor .pmtiles", name, path)
+	}
+	t[name] = path
+	return nil
+}
+
+// validTilesetName accepts names that are one URL path segment as they are.
+func validTilesetName(name string) bool {
+	if name == "" || strings.HasSuffix(name, ".json") || name == "." || name == ".." {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
 // timeFlag collects repeated --time-field collection=column values.
 type timeFlag map[string]string
 
@@ -62,7 +100,7 @@ func (t timeFlag) Set(v string) error {
 }
 
 func parseServe(args []string, out io.Writer, getenv func(string) string) (serveConfig, error) {
-	cfg := serveConfig{timeFields: map[string]string{}, cluster: map[string]int{}}
+	cfg := serveConfig{timeFields: map[string]string{}, cluster: map[string]int{}, tilesets: map[string]string{}}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "HARMATTAN_ADDR", "127.0.0.1:8080"),
@@ -78,6 +116,8 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	fs.IntVar(&cfg.tileCacheMB, "tile-cache-mb", 256, "memory bound of the in-memory tile cache in MiB (0 disables it)")
 	fs.Var(zoomFlag(cfg.cluster), "cluster",
 		"collection=zoom: merge the collection's points into clusters on tiles below that zoom (default incidents=8; 0 turns it off); repeatable")
+	fs.Var(tilesetFlag(cfg.tilesets), "tileset",
+		"name=path: serve an .mbtiles or .pmtiles file as stored at /tiles/{name}/{z}/{x}/{y}.{ext}, TileJSON at /tiles/{name}.json; repeatable")
 	fs.Usage = func() {
 		fmt.Fprint(out, "Usage: harmattan serve [flags]\n\nServe every feature table of a GeoPackage as OGC API – Features, with the web map at /.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -126,6 +166,20 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	for _, c := range colls {
 		log.Info("serving collection", "id", c.ID, "geometry", c.GeometryType, "time", c.TemporalField)
 	}
+	tilesets, err := openTilesets(ctx, cfg.tilesets, colls)
+	defer func() {
+		for _, ts := range tilesets {
+			ts.Close()
+		}
+	}()
+	if err != nil {
+		return err
+	}
+	for name, ts := range tilesets {
+		info := ts.Info()
+		log.Info("serving tileset", "name", name, "path", cfg.tilesets[name], "format", info.Format,
+			"minzoom", info.MinZoom, "maxzoom", info.MaxZoom)
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -133,7 +187,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler: web.New(store, web.Options{DefaultLimit: cfg.defaultLimit, MaxLimit: cfg.maxLimit, Logger: log,
 			TileBuffer: cfg.tileBuffer, TileMaxAge: cfg.tileMaxAge, TileCacheBytes: cacheBytes(cfg.tileCacheMB),
-			ClusterBelow: cfg.cluster}),
+			ClusterBelow: cfg.cluster, Tilesets: tilesets}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      5 * time.Minute,
@@ -151,6 +205,37 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
+}
+
+// openTilesets opens each --tileset file by its extension. A name that is also a collection id
+// is refused, as the tileset would hide the collection's tiles. On error, the tilesets opened
+// so far are returned too, for the caller to close.
+func openTilesets(ctx context.Context, paths map[string]string, colls []data.Collection) (map[string]data.Tileset, error) {
+	for _, c := range colls {
+		if path, ok := paths[c.ID]; ok {
+			return nil, fmt.Errorf("serve: --tileset %s=%s: %q is already a collection id; give the tileset another name", c.ID, path, c.ID)
+		}
+	}
+	out := map[string]data.Tileset{}
+	for name, path := range paths {
+		var (
+			ts  data.Tileset
+			err error
+		)
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".mbtiles":
+			ts, err = mbtiles.Open(ctx, path)
+		case ".pmtiles":
+			ts, err = web.OpenPMTiles(path)
+		default:
+			err = fmt.Errorf("tileset %s: %s is neither .mbtiles nor .pmtiles", name, path)
+		}
+		if err != nil {
+			return out, err
+		}
+		out[name] = ts
+	}
+	return out, nil
 }
 
 // cacheBytes converts --tile-cache-mb to web.Options.TileCacheBytes (negative disables).
