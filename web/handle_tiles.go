@@ -6,7 +6,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,7 +26,6 @@ type tileRequest struct {
 	scale  int
 	colls  []data.Collection
 	query  data.Query // Time, Filters and Properties; the bbox comes from the tile
-	filter string     // canonical filter part of the cache key
 }
 
 // tileParams are the parameters every tile route takes besides property filters.
@@ -53,20 +51,17 @@ func (s *server) xyzTile(c echo.Context) error {
 	} else {
 		names, segs = []string{segs[0]}, segs[1:]
 	}
-	colls, err := s.tileCollections(c.Request().Context(), names)
-	if err != nil {
-		return err
-	}
 	t, f, scale, err := tiles.ParseZXY(segs[0], segs[1], segs[2])
 	if err != nil {
 		return badRequest("%v", err)
 	}
-	r, err := s.parseTile(c, colls, extra...)
-	if err != nil {
-		return err
-	}
-	r.tile, r.format, r.scale = t, f, scale
-	return s.serveTile(c, r)
+	return s.serveTile(c, names, t, f, scale, func() (tileRequest, error) {
+		colls, err := s.tileCollections(c.Request().Context(), names)
+		if err != nil {
+			return tileRequest{}, err
+		}
+		return s.parseTile(c, colls, extra...)
+	})
 }
 
 // ogcTile serves /collections/{id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}:
@@ -75,31 +70,30 @@ func (s *server) ogcTile(c echo.Context) error {
 	if c.Param("tms") != "WebMercatorQuad" {
 		return notFound("no tile matrix set %q; only WebMercatorQuad", c.Param("tms"))
 	}
-	colls, err := s.tileCollections(c.Request().Context(), []string{c.Param("id")})
-	if err != nil {
-		return err
-	}
 	t, err := tiles.ParseTileMatrix(c.Param("tileMatrix"), c.Param("tileRow"), c.Param("tileCol"))
 	if err != nil {
 		return badRequest("%v", err)
 	}
-	r, err := s.parseTile(c, colls, "f")
-	if err != nil {
-		return err
-	}
-	r.tile, r.format, r.scale = t, tiles.MVT, 1
+	f := tiles.MVT
 	switch c.QueryParam("f") {
 	case "", "mvt":
 		if !strings.Contains(c.Request().Header.Get("Accept"), "vnd.mapbox-vector-tile") &&
 			strings.Contains(c.Request().Header.Get("Accept"), "image/png") {
-			r.format = tiles.PNG
+			f = tiles.PNG
 		}
 	case "png":
-		r.format = tiles.PNG
+		f = tiles.PNG
 	default:
 		return badRequest("f must be mvt or png")
 	}
-	return s.serveTile(c, r)
+	names := []string{c.Param("id")}
+	return s.serveTile(c, names, t, f, 1, func() (tileRequest, error) {
+		colls, err := s.tileCollections(c.Request().Context(), names)
+		if err != nil {
+			return tileRequest{}, err
+		}
+		return s.parseTile(c, colls, "f")
+	})
 }
 
 // tileCollections resolves layer names (all collections when names is empty); an unknown
@@ -154,36 +148,42 @@ func (s *server) parseTile(c echo.Context, colls []data.Collection, extra ...str
 	if err := parseFilters(params, field, names, only(append(tileParams, extra...)...), &r.query); err != nil {
 		return r, err
 	}
-	key := url.Values{}
-	for k, v := range params {
-		if k != "layers" {
-			key[k] = v
-		}
-	}
-	r.filter = key.Encode()
 	return r, nil
 }
 
 // serveTile answers from the cache or builds the tile, with ETag, 304, Cache-Control and
-// gzip for MVT; a tile without features is a 204.
-func (s *server) serveTile(c echo.Context, r tileRequest) error {
-	ids := make([]string, len(r.colls))
-	for i, coll := range r.colls {
-		ids[i] = coll.ID
+// gzip for MVT; a tile without features is a 204. The cache is consulted before the request
+// is parsed: its key holds the raw query, and only tiles of valid requests are ever stored.
+func (s *server) serveTile(c echo.Context, names []string, t maptile.Tile, f tiles.Format, scale int, parse func() (tileRequest, error)) error {
+	ctx := c.Request().Context()
+	if len(names) == 0 {
+		colls, err := s.store.Collections(ctx)
+		if err != nil {
+			return err
+		}
+		for _, coll := range colls {
+			names = append(names, coll.ID)
+		}
 	}
-	key := tiles.Key{Layers: strings.Join(sortedCopy(ids), ","), Z: uint32(r.tile.Z), X: r.tile.X, Y: r.tile.Y,
-		Format: r.format, Scale: r.scale, Filter: r.filter}
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
+	}
+	key := tiles.Key{Layers: strings.Join(sortedCopy(names), ","), Z: uint32(t.Z), X: t.X, Y: t.Y,
+		Format: f, Scale: scale, Filter: c.Request().URL.RawQuery}
 	entry, ok := s.tileCache.Get(key)
 	if !ok {
+		r, err := parse()
+		if err != nil {
+			return err
+		}
+		r.tile, r.format, r.scale = t, f, scale
 		// Building a tile holds all its features in memory: admit a few builds at a time
 		// (in arrival order) so memory stays bounded however many clients ask at once.
-		ctx := c.Request().Context()
 		select {
 		case s.tileBuilds <- struct{}{}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		var err error
 		entry, err = s.buildTile(ctx, r)
 		<-s.tileBuilds
 		if err != nil {
@@ -201,18 +201,18 @@ func (s *server) serveTile(c echo.Context, r tileRequest) error {
 	if entry.Empty {
 		return c.NoContent(http.StatusNoContent)
 	}
-	if r.format == tiles.MVT {
+	if f == tiles.MVT {
 		if acceptsGzip(c.Request()) {
 			h.Set("Content-Encoding", "gzip")
-			return c.Blob(http.StatusOK, r.format.ContentType(), entry.Body)
+			return c.Blob(http.StatusOK, f.ContentType(), entry.Body)
 		}
 		raw, err := gunzip(entry.Body)
 		if err != nil {
 			return err
 		}
-		return c.Blob(http.StatusOK, r.format.ContentType(), raw)
+		return c.Blob(http.StatusOK, f.ContentType(), raw)
 	}
-	return c.Blob(http.StatusOK, r.format.ContentType(), entry.Body)
+	return c.Blob(http.StatusOK, f.ContentType(), entry.Body)
 }
 
 // buildTile fetches each layer's features in the buffered tile bound and encodes them. MVT
