@@ -33,27 +33,30 @@ paths() { # layer zoom [query] -> file
   echo "$f"
 }
 attrs='?properties=event_date,event_type,actor1,fatalities'
-run() { # label pathsfile
-  local res rps bytes
+# pg_tileserv on the same lists (shared/bench/README.md), tiles/s
+declare -A pgts=([incidents-5]=4.4 [incidents-7]=14.9 [incidents-9]=12.9 [incidents-11]=31.2 [regions-7]=1008 [regions-9]=1477 [bases-7]=2590)
+run() { # label pathsfile [pg_tileserv key]
+  local res rps bytes ratio=""
   res=$(taskset -c 1 wrk -t2 -c32 -d"${dur}s" --timeout 30s -H 'Accept-Encoding: gzip' -s "$shared/bench/paths.lua" "http://127.0.0.1:$port" -- "$2" | grep '^RESULT')
   rps=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$res")
   bytes=$(awk -v r="$res" 'BEGIN { split(r, a, " "); for (i in a) { split(a[i], kv, "="); v[kv[1]] = kv[2] } printf "%d", v["bytes"] / (v["requests"] > 0 ? v["requests"] : 1) }')
-  printf '%-34s %9.1f tiles/s %9d B/tile  p50 %s  errors %s  RSS %s MiB\n' "$1" "$rps" "$bytes" \
+  [ -n "${3:-}" ] && ratio=$(awk -v r="$rps" -v p="${pgts[$3]}" 'BEGIN {printf "%.1fx pg_tileserv", r / p}')
+  printf '%-34s %9.1f tiles/s %-18s %9d B/tile  p50 %s  errors %s  RSS %s MiB\n' "$1" "$rps" "$ratio" "$bytes" \
     "$(sed -E 's/.* p50_ms=([0-9.]+).*/\1/' <<<"$res")ms" "$(grep -oE 'err_[a-z]+=[1-9][0-9]*' <<<"$res" | tr '\n' ' ' || true)" \
     "$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$pid/status")"
 }
 cases() { # label suffix, query
-  for z in 5 7 9 11; do run "incidents z$z $1" "$(paths incidents $z "$2")"; done
-  run "regions z7 $1" "$(paths regions 7)"
-  run "regions z9 $1" "$(paths regions 9)"
-  run "bases z7 $1" "$(paths bases 7)"
+  for z in 5 7 9 11; do run "incidents z$z $1" "$(paths incidents $z "$2")" "incidents-$z"; done
+  run "regions z7 $1" "$(paths regions 7)" regions-7
+  run "regions z9 $1" "$(paths regions 9)" regions-9
+  run "bases z7 $1" "$(paths bases 7)" bases-7
 }
 echo "== uncached, clustering off ($n incidents)"
 start --tile-cache-mb 0 --cluster incidents=0
 cases "uncached" "$attrs"
 echo "== uncached, clustering on (below z8)"
 start --tile-cache-mb 0
-for z in 5 7; do run "incidents z$z clustered" "$(paths incidents $z "$attrs")"; done
+for z in 5 7; do run "incidents z$z clustered" "$(paths incidents $z "$attrs")" "incidents-$z"; done
 echo "== cached (clustering on)"
 start
 for z in 5 9; do
