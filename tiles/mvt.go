@@ -864,16 +864,10 @@ func (e *encoder) linePart(p orb.LineString) {
 
 // roundPath rounds p in place to whole units and drops repeated points.
 func roundPath(p []orb.Point) []orb.Point {
-	n := 0
-	for _, q := range p {
-		q = orb.Point{round(q[0]), round(q[1])}
-		if n > 0 && p[n-1] == q {
-			continue
-		}
-		p[n] = q
-		n++
+	for i, q := range p {
+		p[i] = orb.Point{round(q[0]), round(q[1])}
 	}
-	return p[:n]
+	return dedup(p)
 }
 
 // dedup drops repeated consecutive points in place.
