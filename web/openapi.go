@@ -3,6 +3,8 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"sort"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -56,11 +58,12 @@ func (s *server) api(c echo.Context) error {
 	layersParam := obj{"name": "layers", "in": "query", "required": false, "style": "form", "explode": false,
 		"description": "Collections to put in the tile (default all)", "schema": obj{"type": "array", "items": obj{"type": "string"}}}
 	paths["/tiles/{collectionId}/{z}/{x}/{y}"] = get("XYZ tile of one collection",
-		"Mapbox Vector Tile (gzip when accepted) or PNG; filters as on items, plus equality filters on the collection's properties.",
+		"Mapbox Vector Tile (gzip when accepted) or PNG; filters as on items, plus equality filters on the collection's properties. "+
+			"The name may also be a tile file given with --tileset, served as stored (its format's extension, no parameters)"+tilesetNames(s.opts.Tilesets)+".",
 		append(append([]any{ref("collectionId")}, zxy...), tileParams...), tileResponses("The tile"))
 	paths["/tiles/{z}/{x}/{y}"] = get("XYZ vector tile of several collections", "One MVT layer per collection.",
 		append(append([]any{layersParam}, zxy...), tileParams...), tileResponses("The tile"))
-	paths["/tiles/{collectionId}.json"] = get("TileJSON 3.0.0 of a collection", "", []any{ref("collectionId")},
+	paths["/tiles/{collectionId}.json"] = get("TileJSON 3.0.0 of a collection or of a --tileset file", "", []any{ref("collectionId")},
 		obj{"200": obj{"description": "TileJSON", "content": obj{typeJSON: obj{}}}})
 	paths["/tiles.json"] = get("TileJSON 3.0.0 of several collections", "", []any{layersParam},
 		obj{"200": obj{"description": "TileJSON", "content": obj{typeJSON: obj{}}}})
@@ -179,4 +182,17 @@ func jsonOrHTML(d string) obj {
 
 func geoJSONOrHTML(d string) obj {
 	return obj{"200": obj{"description": d, "content": obj{typeGeoJSON: obj{}, typeHTML: obj{}}}}
+}
+
+// tilesetNames lists the --tileset names for the API description (": a, b"), or "".
+func tilesetNames(ts map[string]data.Tileset) string {
+	if len(ts) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(ts))
+	for n := range ts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return ": " + strings.Join(names, ", ")
 }
