@@ -32,7 +32,7 @@ func TestHelp(t *testing.T) {
 	if err := run(context.Background(), []string{"serve", "--help"}, &out, io.Discard, noEnv); !errors.Is(err, flag.ErrHelp) {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"-addr", "-db", "-default-limit", "-max-limit", "-time-field", "-tileset", "HARMATTAN_ADDR", "HARMATTAN_DB"} {
+	for _, f := range []string{"-addr", "-db", "-default-limit", "-max-limit", "-time-field", "-memory-limit", "-tileset", "HARMATTAN_ADDR", "HARMATTAN_DB"} {
 		if !strings.Contains(out.String(), f) {
 			t.Errorf("serve --help does not describe %s:\n%s", f, out.String())
 		}
@@ -55,7 +55,7 @@ func TestServeFlagsFromEnv(t *testing.T) {
 	if err != nil || cfg.db != "y.gpkg" {
 		t.Errorf("the flag should win over the env: %+v %v", cfg, err)
 	}
-	for _, bad := range [][]string{{"--max-limit", "0"}, {"--time-field", "incidents"}, {"extra"}, {"--nope"},
+	for _, bad := range [][]string{{"--max-limit", "0"}, {"--memory-limit", "-1"}, {"--time-field", "incidents"}, {"extra"}, {"--nope"},
 		{"--tileset", "base"}, {"--tileset", "base=map.tif"}, {"--tileset", "a/b=map.mbtiles"}, {"--tileset", "base.json=map.mbtiles"},
 		{"--tileset", "base=a.mbtiles", "--tileset", "base=b.pmtiles"}} {
 		if _, err := parseServe(bad, io.Discard, noEnv); err == nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ type serveConfig struct {
 	tileMaxAge   int
 	tileCacheMB  int
 	cluster      map[string]int
+	memoryMB     int
 	tilesets     map[string]string // name → path of an .mbtiles or .pmtiles file
 }
 
@@ -114,6 +116,8 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	fs.IntVar(&cfg.tileBuffer, "tile-buffer", 64, "margin around each tile within which features are kept, in units of the 4096 tile extent")
 	fs.IntVar(&cfg.tileMaxAge, "tile-max-age", 3600, "Cache-Control max-age of tiles, in seconds")
 	fs.IntVar(&cfg.tileCacheMB, "tile-cache-mb", 256, "memory bound of the in-memory tile cache in MiB (0 disables it)")
+	fs.IntVar(&cfg.memoryMB, "memory-limit", 200,
+		"soft limit of the Go heap in MiB: the collector works harder near it, keeping RSS flat while big tiles are built (0: none; GOMEMLIMIT, when set, wins)")
 	fs.Var(zoomFlag(cfg.cluster), "cluster",
 		"collection=zoom: merge the collection's points into clusters on tiles below that zoom (default incidents=8; 0 turns it off); repeatable")
 	fs.Var(tilesetFlag(cfg.tilesets), "tileset",
@@ -134,6 +138,9 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	if cfg.tileBuffer < 1 || cfg.tileBuffer > 4096 || cfg.tileMaxAge < 0 || cfg.tileCacheMB < 0 {
 		return cfg, errors.New("serve: --tile-buffer must be 1-4096, --tile-max-age and --tile-cache-mb not negative")
 	}
+	if cfg.memoryMB < 0 {
+		return cfg, errors.New("serve: --memory-limit must not be negative")
+	}
 	if _, ok := cfg.cluster["incidents"]; !ok {
 		cfg.cluster["incidents"] = 8
 	}
@@ -148,6 +155,9 @@ func envOr(getenv func(string) string, key, def string) string {
 }
 
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
+	if cfg.memoryMB > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(cfg.memoryMB) << 20)
+	}
 	if _, err := os.Stat(cfg.db); errors.Is(err, os.ErrNotExist) {
 		log.Info("creating the database from the built-in dataset", "db", cfg.db)
 		if err := createSeeded(ctx, cfg.db); err != nil {
