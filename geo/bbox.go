@@ -20,8 +20,8 @@ import (
 // minz > maxz are errors.
 //
 // minx > maxx is allowed: it is a box crossing the antimeridian (from minx
-// eastwards across 180° to maxx) and is returned as is, with Min.X > Max.X.
-// Use SplitAntimeridian to turn it into boxes that orb can work with.
+// eastwards across 180° to maxx) and is returned as is, with Min.X > Max.X;
+// callers test intersection on either side of the antimeridian.
 // A degenerate box (minx == maxx or miny == maxy) is valid.
 func ParseBBox(s string) (orb.Bound, error) {
 	n := strings.Count(s, ",") + 1
@@ -66,21 +66,6 @@ func ParseBBox(s string) (orb.Bound, error) {
 		return orb.Bound{}, fmt.Errorf("geo: bbox minimum latitude %g is greater than maximum latitude %g", miny, maxy)
 	}
 	return orb.Bound{Min: orb.Point{minx, miny}, Max: orb.Point{maxx, maxy}}, nil
-}
-
-// SplitAntimeridian returns b unchanged as a single box when b.Min.X <= b.Max.X.
-// When b.Min.X > b.Max.X (a box crossing the antimeridian, as ParseBBox may
-// return) it returns two boxes: [b.Min.X,180] and [-180,b.Max.X], with the
-// same latitude range, eastern part first. Either part may be degenerate
-// (zero width) when b.Min.X is 180 or b.Max.X is -180; it is still returned.
-func SplitAntimeridian(b orb.Bound) []orb.Bound {
-	if b.Min.X() <= b.Max.X() {
-		return []orb.Bound{b}
-	}
-	return []orb.Bound{
-		{Min: orb.Point{b.Min.X(), b.Min.Y()}, Max: orb.Point{180, b.Max.Y()}},
-		{Min: orb.Point{-180, b.Min.Y()}, Max: orb.Point{b.Max.X(), b.Max.Y()}},
-	}
 }
 
 // isPlainNumber reports whether s is [+-]digits[.digits][(e|E)[+-]digits]

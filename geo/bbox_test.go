@@ -93,36 +93,6 @@ func TestParseBBoxLongInputErrorIsShort(t *testing.T) {
 	}
 }
 
-func TestSplitAntimeridian(t *testing.T) {
-	b := func(minx, miny, maxx, maxy float64) orb.Bound {
-		return orb.Bound{Min: orb.Point{minx, miny}, Max: orb.Point{maxx, maxy}}
-	}
-	cases := []struct {
-		name string
-		in   orb.Bound
-		want []orb.Bound
-	}{
-		{"normal", b(1, 2, 3, 4), []orb.Bound{b(1, 2, 3, 4)}},
-		{"degenerate", b(3, 2, 3, 4), []orb.Bound{b(3, 2, 3, 4)}},
-		{"world", b(-180, -90, 180, 90), []orb.Bound{b(-180, -90, 180, 90)}},
-		{"crossing", b(170, -10, -170, 10), []orb.Bound{b(170, -10, 180, 10), b(-180, -10, -170, 10)}},
-		{"crossing at edges", b(180, 0, -180, 1), []orb.Bound{b(180, 0, 180, 1), b(-180, 0, -180, 1)}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got := SplitAntimeridian(c.in)
-			if len(got) != len(c.want) {
-				t.Fatalf("got %v, want %v", got, c.want)
-			}
-			for i := range got {
-				if got[i] != c.want[i] {
-					t.Fatalf("got %v, want %v", got, c.want)
-				}
-			}
-		})
-	}
-}
-
 func FuzzParseBBox(f *testing.F) {
 	for _, s := range []string{
 		"1,2,3,4", "-180,-90,180,90", "170,-10,-170,10", "1,2,0,3,4,0", " 1 , 2 , 3 , 4 ",
@@ -147,23 +117,7 @@ func FuzzParseBBox(f *testing.F) {
 			b.Min[1] < -90 || b.Max[1] > 90 || b.Min[1] > b.Max[1] {
 			t.Fatalf("ParseBBox(%q) = %v is out of range", s, b)
 		}
-		parts := SplitAntimeridian(b)
-		for _, p := range parts {
-			if p.Min[0] > p.Max[0] {
-				t.Fatalf("SplitAntimeridian(%v) gave a crossing box %v", b, p)
-			}
-		}
-		if want := 1 + boolInt(b.Min[0] > b.Max[0]); len(parts) != want {
-			t.Fatalf("SplitAntimeridian(%v) gave %d boxes, want %d", b, len(parts), want)
-		}
 	})
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func BenchmarkParseBBox(b *testing.B) {

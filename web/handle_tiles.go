@@ -55,6 +55,9 @@ func (s *server) xyzTile(c echo.Context) error {
 	if err != nil {
 		return badRequest("%v", err)
 	}
+	if composite && f == tiles.PNG {
+		return badRequest("PNG tiles are drawn one layer at a time: use /tiles/{layer}/{z}/{x}/{y}.png")
+	}
 	return s.serveTile(c, names, t, f, scale, func() (tileRequest, error) {
 		colls, err := s.tileCollections(c.Request().Context(), names)
 		if err != nil {
@@ -239,7 +242,8 @@ func (s *server) buildTile(ctx context.Context, r tileRequest) (tiles.Entry, err
 	var body []byte
 	var err error
 	if r.format == tiles.PNG {
-		body, err = s.renderPNG(r, layers)
+		// one layer: xyzTile refuses composite PNG, the OGC route has one collection
+		body, err = tiles.RenderPNG(r.tile, layers[0].Features, tiles.DefaultStyle(layers[0].Name, r.colls[0].GeometryType), r.scale)
 	} else {
 		body, err = tiles.EncodeMVT(r.tile, layers, tiles.MVTOptions{Buffer: s.opts.TileBuffer})
 	}
@@ -293,14 +297,6 @@ func (s *server) tileFeatures(ctx context.Context, coll data.Collection, r tileR
 		return nil
 	})
 	return fc, err
-}
-
-// renderPNG draws the layers in order, each in its own style, onto one raster tile.
-func (s *server) renderPNG(r tileRequest, layers []tiles.Layer) ([]byte, error) {
-	if len(layers) == 1 {
-		return tiles.RenderPNG(r.tile, layers[0].Features, tiles.DefaultStyle(layers[0].Name, r.colls[0].GeometryType), r.scale)
-	}
-	return nil, badRequest("PNG tiles are drawn one layer at a time: use /tiles/{layer}/{z}/{x}/{y}.png")
 }
 
 // numericFields are the INTEGER and REAL properties a cluster sums.

@@ -8,7 +8,8 @@ import (
 )
 
 // value normalises a scanned column value to what data.Feature promises: nil, string, int64,
-// float64 or bool, with dates formatted as text. SQLite is dynamically typed, so a value that
+// float64 or bool, with dates formatted as text (selectList reads DATE and DATETIME columns
+// as text, so go-sqlite3 never hands back a time.Time). SQLite is dynamically typed, so a value that
 // does not match its column's declared type is passed through as it is stored.
 func value(t data.FieldType, v any) any {
 	switch x := v.(type) {
@@ -22,11 +23,6 @@ func value(t data.FieldType, v any) any {
 		if t == data.Boolean {
 			return x != 0
 		}
-	case time.Time: // a DATE/DATETIME column read without CAST
-		if t == data.Date {
-			return x.UTC().Format(time.DateOnly)
-		}
-		return x.UTC().Format(time.RFC3339Nano)
 	}
 	return v
 }
