@@ -27,6 +27,15 @@ start() { # flags...
   for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/conformance" && return; sleep 0.1; done
   echo "server did not start"; cat "$out/serve.log"; exit 1
 }
+warm() { # wait until the point layers are held in memory (serve.log says so), as after a while in service
+  curl -s -o /dev/null "http://127.0.0.1:$port/tiles/incidents/0/0/0.mvt"
+  curl -s -o /dev/null "http://127.0.0.1:$port/tiles/bases/0/0/0.mvt"
+  for _ in $(seq 600); do
+    [ "$(grep -c 'point layer held in memory' "$out/serve.log")" -ge 2 ] && return
+    sleep 0.1
+  done
+  echo "point layers not in memory after 60 s"; cat "$out/serve.log"; exit 1
+}
 paths() { # layer zoom [query] -> file
   local f=$out/tiles-$1-$2.txt
   grep -v "^#" "$shared/bench/tiles_z$2.txt" | awk -v l="$1" -v q="${3:-}" 'NF {print "/tiles/" l "/" $1 ".mvt" q}' >"$f"
@@ -53,9 +62,14 @@ cases() { # label suffix, query
 }
 echo "== uncached, clustering off ($n incidents)"
 start --tile-cache-mb 0 --cluster incidents=0
+warm
 cases "uncached" "$attrs"
+echo "== uncached, clustering off, every tile read from the database (--tile-points-mb 0)"
+start --tile-cache-mb 0 --cluster incidents=0 --tile-points-mb 0
+for z in 5 9; do run "incidents z$z from the database" "$(paths incidents $z "$attrs")" "incidents-$z"; done
 echo "== uncached, clustering on (below z8)"
 start --tile-cache-mb 0
+warm
 for z in 5 7; do run "incidents z$z clustered" "$(paths incidents $z "$attrs")" "incidents-$z"; done
 echo "== cached (clustering on)"
 start

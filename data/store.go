@@ -40,6 +40,13 @@ type Store interface {
 	Close() error
 }
 
+// Versioned is implemented by stores that can tell cheaply whether their data changed: Version
+// returns a token that changes whenever any collection's features or schema change, including
+// by other processes. Callers use it to keep in-memory copies of data honest.
+type Versioned interface {
+	Version(ctx context.Context) (string, error)
+}
+
 // Query selects features of one collection. The zero Query selects every feature.
 type Query struct {
 	// BBox keeps features whose geometry's bounding box intersects it; nil means no filter.

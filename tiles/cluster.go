@@ -41,10 +41,97 @@ const DefaultClusterCell = 256
 // left, then the features passed through in input order. It returns a new collection; fc is not
 // modified. A nil fc gives an empty collection, and nil entries of fc.Features are dropped.
 func Cluster(t maptile.Tile, fc *geojson.FeatureCollection, opts ClusterOptions) *geojson.FeatureCollection {
-	out := geojson.NewFeatureCollection()
 	if fc == nil {
-		return out
+		return geojson.NewFeatureCollection()
 	}
+	return cluster(t, featureSource{fc, opts.Sum}, opts)
+}
+
+// ClusterPoints clusters a selection of Points as Cluster clusters the same features given as
+// GeoJSON (in id order, with the selection's properties), with the same result.
+func ClusterPoints(t maptile.Tile, s *PointSelection, opts ClusterOptions) *geojson.FeatureCollection {
+	src := selectionSource{s: s}
+	for _, name := range opts.Sum {
+		col := s.set.Column(name)
+		if col >= 0 && !slices.Contains(s.cols, col) {
+			col = -1 // not selected: the GeoJSON features would not have it
+		}
+		src.sum = append(src.sum, col)
+	}
+	return cluster(t, src, opts)
+}
+
+// clusterSource is what cluster reads: features by index, each a clusterable point or not.
+type clusterSource interface {
+	len() int
+	// point returns feature i's position, or false if it is not a point to cluster (passed
+	// through) or nil (dropped).
+	point(i int) (p orb.Point, ok, drop bool)
+	// number returns feature i's value of the j-th summed property.
+	number(i, j int) (n num, isInt, ok bool)
+	// feature returns feature i as GeoJSON: it is not copied, so callers must not modify it.
+	feature(i int) *geojson.Feature
+}
+
+type featureSource struct {
+	fc  *geojson.FeatureCollection
+	sum []string
+}
+
+func (s featureSource) len() int { return len(s.fc.Features) }
+
+func (s featureSource) point(i int) (orb.Point, bool, bool) {
+	f := s.fc.Features[i]
+	if f == nil {
+		return orb.Point{}, false, true
+	}
+	p, ok := f.Geometry.(orb.Point)
+	return p, ok && inBandFinite(p), false
+}
+
+func (s featureSource) number(i, j int) (num, bool, bool) {
+	v, ok := s.fc.Features[i].Properties[s.sum[j]]
+	if !ok || v == nil {
+		return num{}, false, false
+	}
+	return number(v)
+}
+
+func (s featureSource) feature(i int) *geojson.Feature { return s.fc.Features[i] }
+
+type selectionSource struct {
+	s   *PointSelection
+	sum []int // column of each summed property, or -1
+}
+
+func (s selectionSource) len() int { return s.s.Len() }
+
+func (s selectionSource) point(i int) (orb.Point, bool, bool) {
+	p := s.s.point(i)
+	return p, inBandFinite(p), false
+}
+
+func (s selectionSource) number(i, j int) (num, bool, bool) {
+	if s.sum[j] < 0 {
+		return num{}, false, false
+	}
+	return s.s.number(i, s.sum[j])
+}
+
+func (s selectionSource) feature(i int) *geojson.Feature {
+	f := geojson.NewFeature(s.s.point(i))
+	set, pos := s.s.set, s.s.pos[i]
+	f.ID = set.ids[pos]
+	for _, col := range s.s.cols {
+		if v := set.cols[col].dict[set.cols[col].codes[pos]].raw; v != nil {
+			f.Properties[set.cols[col].name] = v
+		}
+	}
+	return f
+}
+
+func cluster(t maptile.Tile, src clusterSource, opts ClusterOptions) *geojson.FeatureCollection {
+	out := geojson.NewFeatureCollection()
 	size := float64(opts.Cell)
 	if opts.Cell <= 0 {
 		size = DefaultClusterCell
@@ -54,7 +141,7 @@ func Cluster(t maptile.Tile, fc *geojson.FeatureCollection, opts ClusterOptions)
 
 	type cell struct {
 		cx, cy   int64
-		first    int // index of the first point in fc.Features
+		first    int // index of the first point in src
 		n        int64
 		lon, lat float64
 	}
@@ -71,13 +158,13 @@ func Cluster(t maptile.Tile, fc *geojson.FeatureCollection, opts ClusterOptions)
 		far   = make(map[[2]int64]int32) // the others (far from the tile, tiny cells)
 		other []*geojson.Feature
 	)
-	for i, f := range fc.Features {
-		if f == nil {
+	for i := range src.len() {
+		p, ok, drop := src.point(i)
+		if drop {
 			continue
 		}
-		p, ok := f.Geometry.(orb.Point)
-		if !ok || !inBand(p[1]) || math.IsNaN(p[0]) || math.IsInf(p[0], 0) {
-			other = append(other, f)
+		if !ok {
+			other = append(other, src.feature(i))
 			continue
 		}
 		cx := int64(math.Floor(((p[0]/360+0.5)*proj.scale - proj.ox) / size))
@@ -109,12 +196,8 @@ func Cluster(t maptile.Tile, fc *geojson.FeatureCollection, opts ClusterOptions)
 			continue
 		}
 		cs := sums[int(ci)*len(opts.Sum):][:len(opts.Sum)]
-		for j, name := range opts.Sum {
-			v, ok := f.Properties[name]
-			if !ok || v == nil {
-				continue
-			}
-			n, isInt, ok := number(v)
+		for j := range opts.Sum {
+			n, isInt, ok := src.number(i, j)
 			if !ok {
 				continue
 			}
@@ -150,7 +233,7 @@ func Cluster(t maptile.Tile, fc *geojson.FeatureCollection, opts ClusterOptions)
 	for _, ci := range order {
 		c := &cells[ci]
 		if c.n == 1 {
-			orig := fc.Features[c.first]
+			orig := src.feature(c.first)
 			nf := *orig
 			nf.Properties = make(geojson.Properties, len(orig.Properties)+1)
 			for k, v := range orig.Properties {

@@ -1,16 +1,19 @@
 // Package tiles turns features into map tiles: tile addresses, Mapbox Vector Tiles, raster PNG
 // tiles, point clustering, and an in-memory tile cache whose entries can be dropped by area.
-// It knows nothing of where features come from: callers pass orb GeoJSON collections in WGS84.
+// It knows nothing of where features come from: callers pass orb GeoJSON collections in WGS84,
+// or point layers copied into Points.
 package tiles
 
 import (
 	"github.com/paulmach/orb/geojson"
 )
 
-// Layer is one named layer of a tile: its features in WGS84 lon/lat.
+// Layer is one named layer of a tile: its features in WGS84 lon/lat, either as GeoJSON or, for
+// a point layer held in memory, as a selection of Points (which wins when both are set).
 type Layer struct {
 	Name     string
 	Features *geojson.FeatureCollection
+	Points   *PointSelection
 }
 
 // Format is a tile encoding.

@@ -252,14 +252,18 @@ func (p *projector) project(ll orb.Point) (x, y float64) {
 func round(v float64) float64 { return math.Floor(v + 0.5) }
 
 func (e *encoder) layer(l Layer) {
-	if l.Features == nil || len(l.Features.Features) == 0 {
+	if l.Points == nil && (l.Features == nil || len(l.Features.Features) == 0) {
 		return
 	}
 	e.feats, e.vals, e.nvals = e.feats[:0], e.vals[:0], 0
 	e.boolIdx = [2]uint32{}
 	defer e.forget()
-	for _, f := range l.Features.Features {
-		e.feature(f)
+	if l.Points != nil {
+		e.points(l.Points)
+	} else {
+		for _, f := range l.Features.Features {
+			e.feature(f)
+		}
 	}
 	if len(e.feats) == 0 {
 		return
@@ -345,7 +349,8 @@ func (e *encoder) feature(f *geojson.Feature) {
 		return
 	}
 	if len(e.geom) > 0 {
-		e.writeFeature(f, typ, e.encodeTags(f.Properties))
+		id, hasID := featureID(f.ID)
+		e.writeFeature(id, hasID, typ, e.encodeTags(f.Properties))
 	}
 }
 
@@ -356,6 +361,7 @@ func (e *encoder) collection(f *geojson.Feature, c orb.Collection) {
 	flatten(&parts, c)
 	var tags []uint32
 	tagged := false
+	id, hasID := featureID(f.ID)
 	for i, g := range parts {
 		e.geom = e.geom[:0]
 		e.cx, e.cy = 0, 0
@@ -377,7 +383,7 @@ func (e *encoder) collection(f *geojson.Feature, c orb.Collection) {
 		if !tagged {
 			tags, tagged = e.encodeTags(f.Properties), true
 		}
-		e.writeFeature(f, uint32(i+1), tags)
+		e.writeFeature(id, hasID, uint32(i+1), tags)
 	}
 }
 
@@ -406,8 +412,7 @@ func flatten(out *[3]orb.Geometry, c orb.Collection) {
 	}
 }
 
-func (e *encoder) writeFeature(f *geojson.Feature, typ uint32, tags []uint32) {
-	id, hasID := featureID(f.ID)
+func (e *encoder) writeFeature(id uint64, hasID bool, typ uint32, tags []uint32) {
 	// The packed tags and geometry first, to know their lengths.
 	pk := e.packed[:0]
 	for _, t := range tags {

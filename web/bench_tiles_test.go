@@ -16,7 +16,8 @@ import (
 )
 
 // BenchmarkTiles builds the reference workload's incident tiles through the router with the
-// cache off, carrying every attribute but notes, as bench/tiles.sh does minus the network.
+// cache off, carrying every attribute but notes, as bench/tiles.sh does minus the network:
+// from the in-memory copy of the layer ("memory") and from the store ("store").
 func BenchmarkTiles(b *testing.B) {
 	store, err := sqlite.Open(context.Background(), referenceDB(b), sqlite.Options{})
 	if err != nil {
@@ -26,9 +27,16 @@ func BenchmarkTiles(b *testing.B) {
 	for _, tc := range []struct {
 		name    string
 		cluster map[string]int
-	}{{"unclustered", map[string]int{}}, {"clustered", nil}} {
-		h := New(store, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TileCacheBytes: -1, ClusterBelow: tc.cluster})
-		for _, z := range []string{"5", "9", "11"} {
+		points  int64
+	}{{"memory/unclustered", map[string]int{}, 0}, {"memory/clustered", nil, 0},
+		{"store/unclustered", map[string]int{}, -1}, {"store/clustered", nil, -1}} {
+		s := newServer(store, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TileCacheBytes: -1,
+			ClusterBelow: tc.cluster, PointsBytes: tc.points})
+		if tc.points == 0 {
+			awaitPoints(b, s, "incidents")
+		}
+		h := s.handler
+		for _, z := range []string{"5", "7", "9", "11"} {
 			list := readTileList(b, filepath.Join(benchDir(b), "tiles_z"+z+".txt"))
 			b.Run(tc.name+"/z"+z, func(b *testing.B) {
 				b.ReportAllocs()

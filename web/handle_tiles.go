@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
@@ -230,12 +231,28 @@ func (s *server) buildTile(ctx context.Context, r tileRequest) (tiles.Entry, err
 		if cluster { // whole grid cells around the tile, so neighbours' clusters agree at the seam
 			buffer = max(buffer, tiles.DefaultClusterCell)
 		}
-		fc, err := s.tileFeatures(ctx, coll, r, buffer)
+		q := layerQuery(coll, r.query)
+		opts := tiles.ClusterOptions{Sum: numericFields(coll)}
+		if pts := s.points.get(ctx, coll); pts != nil {
+			if filters, ok := pointFilters(pts, coll, q); ok {
+				sel := pts.Select(r.tile, buffer, filters, q.Properties)
+				l := tiles.Layer{Name: coll.ID, Points: sel}
+				switch {
+				case cluster:
+					l = tiles.Layer{Name: coll.ID, Features: tiles.ClusterPoints(r.tile, sel, opts)}
+				case r.format == tiles.PNG:
+					l = tiles.Layer{Name: coll.ID, Features: sel.FeatureCollection()}
+				}
+				layers = append(layers, l)
+				continue
+			}
+		}
+		fc, err := s.tileFeatures(ctx, coll, q, tiles.QueryBound(r.tile, buffer))
 		if err != nil {
 			return tiles.Entry{}, err
 		}
 		if cluster {
-			fc = tiles.Cluster(r.tile, fc, tiles.ClusterOptions{Sum: numericFields(coll)})
+			fc = tiles.Cluster(r.tile, fc, opts)
 		}
 		layers = append(layers, tiles.Layer{Name: coll.ID, Features: fc})
 	}
@@ -259,24 +276,29 @@ func (s *server) buildTile(ctx context.Context, r tileRequest) (tiles.Entry, err
 	return entry, nil
 }
 
-// tileFeatures reads one layer's features within buffer (4096 units) around the tile,
-// applying the filters the layer has.
-func (s *server) tileFeatures(ctx context.Context, coll data.Collection, r tileRequest, buffer int) (*geojson.FeatureCollection, error) {
-	box := tiles.QueryBound(r.tile, buffer)
-	q := data.Query{BBox: &box, Time: r.query.Time}
-	for _, f := range r.query.Filters {
+// layerQuery is the part of a tile request's query that applies to coll: the time, the
+// filters on its properties, and the properties it has of those asked for (nil: all).
+func layerQuery(coll data.Collection, rq data.Query) data.Query {
+	q := data.Query{Time: rq.Time}
+	for _, f := range rq.Filters {
 		if _, ok := coll.Field(f.Field); ok {
 			q.Filters = append(q.Filters, f)
 		}
 	}
-	if r.query.Properties != nil {
+	if rq.Properties != nil {
 		q.Properties = []string{}
-		for _, p := range r.query.Properties {
+		for _, p := range rq.Properties {
 			if _, ok := coll.Field(p); ok {
 				q.Properties = append(q.Properties, p)
 			}
 		}
 	}
+	return q
+}
+
+// tileFeatures reads one layer's features within box from the store.
+func (s *server) tileFeatures(ctx context.Context, coll data.Collection, q data.Query, box orb.Bound) (*geojson.FeatureCollection, error) {
+	q.BBox = &box
 	fields, err := coll.Selected(q.Properties)
 	if err != nil {
 		return nil, err

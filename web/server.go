@@ -34,6 +34,9 @@ type Options struct {
 	ClusterBelow map[string]int
 	// MaxTileLayers caps the layers of one composite tile (default 16).
 	MaxTileLayers int
+	// PointsBytes bounds the memory of the in-memory copies of point collections that tiles
+	// are built from (default 128 MiB; negative: no copies, every tile reads the store).
+	PointsBytes int64
 	// Tilesets are tile files (MBTiles, PMTiles) served as stored at /tiles/{name}/{z}/{x}/{y}.{ext}
 	// with their TileJSON at /tiles/{name}.json. A name shadows a collection of the same id, so
 	// callers should refuse such clashes. The server does not close them.
@@ -46,12 +49,18 @@ type server struct {
 	opts      Options
 	log       *slog.Logger
 	tileCache *tiles.Cache
+	points    *pointLayers
+	handler   http.Handler // the echo router
 	// tileBuilds admits concurrent tile builds (one slot per buffered element).
 	tileBuilds chan struct{}
 }
 
 // New returns the HTTP handler serving store.
 func New(store data.Store, opts Options) http.Handler {
+	return newServer(store, opts).handler
+}
+
+func newServer(store data.Store, opts Options) *server {
 	if opts.DefaultLimit <= 0 {
 		opts.DefaultLimit = 100
 	}
@@ -76,14 +85,19 @@ func New(store data.Store, opts Options) http.Handler {
 	if opts.ClusterBelow == nil {
 		opts.ClusterBelow = map[string]int{"incidents": 8}
 	}
+	if opts.PointsBytes == 0 {
+		opts.PointsBytes = 128 << 20
+	}
 	if opts.MaxTileLayers <= 0 {
 		opts.MaxTileLayers = 16
 	}
 	s := &server{store: store, opts: opts, log: opts.Logger, tileCache: tiles.NewCache(opts.TileCacheBytes),
+		points:     newPointLayers(store, opts.PointsBytes, opts.Logger),
 		tileBuilds: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
 	s.routes(e)
-	return e
+	s.handler = e
+	return s
 }

@@ -33,6 +33,7 @@ type serveConfig struct {
 	tileBuffer   int
 	tileMaxAge   int
 	tileCacheMB  int
+	tilePointsMB int
 	cluster      map[string]int
 	memoryMB     int
 	tilesets     map[string]string // name → path of an .mbtiles or .pmtiles file
@@ -116,6 +117,8 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	fs.IntVar(&cfg.tileBuffer, "tile-buffer", 64, "margin around each tile within which features are kept, in units of the 4096 tile extent")
 	fs.IntVar(&cfg.tileMaxAge, "tile-max-age", 3600, "Cache-Control max-age of tiles, in seconds")
 	fs.IntVar(&cfg.tileCacheMB, "tile-cache-mb", 256, "memory bound of the in-memory tile cache in MiB (0 disables it)")
+	fs.IntVar(&cfg.tilePointsMB, "tile-points-mb", 128,
+		"memory for in-memory copies of point collections that their tiles are built from, in MiB (0: read every tile's points from the database)")
 	fs.IntVar(&cfg.memoryMB, "memory-limit", 200,
 		"soft limit of the Go heap in MiB: the collector works harder near it, keeping RSS flat while big tiles are built (0: none; GOMEMLIMIT, when set, wins)")
 	fs.Var(zoomFlag(cfg.cluster), "cluster",
@@ -135,8 +138,8 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	if cfg.defaultLimit < 1 || cfg.maxLimit < 1 {
 		return cfg, errors.New("serve: --default-limit and --max-limit must be at least 1")
 	}
-	if cfg.tileBuffer < 1 || cfg.tileBuffer > 4096 || cfg.tileMaxAge < 0 || cfg.tileCacheMB < 0 {
-		return cfg, errors.New("serve: --tile-buffer must be 1-4096, --tile-max-age and --tile-cache-mb not negative")
+	if cfg.tileBuffer < 1 || cfg.tileBuffer > 4096 || cfg.tileMaxAge < 0 || cfg.tileCacheMB < 0 || cfg.tilePointsMB < 0 {
+		return cfg, errors.New("serve: --tile-buffer must be 1-4096, --tile-max-age, --tile-cache-mb and --tile-points-mb not negative")
 	}
 	if cfg.memoryMB < 0 {
 		return cfg, errors.New("serve: --memory-limit must not be negative")
@@ -197,6 +200,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler: web.New(store, web.Options{DefaultLimit: cfg.defaultLimit, MaxLimit: cfg.maxLimit, Logger: log,
 			TileBuffer: cfg.tileBuffer, TileMaxAge: cfg.tileMaxAge, TileCacheBytes: cacheBytes(cfg.tileCacheMB),
+			PointsBytes:  cacheBytes(cfg.tilePointsMB),
 			ClusterBelow: cfg.cluster, Tilesets: tilesets}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -248,7 +252,8 @@ func openTilesets(ctx context.Context, paths map[string]string, colls []data.Col
 	return out, nil
 }
 
-// cacheBytes converts --tile-cache-mb to web.Options.TileCacheBytes (negative disables).
+// cacheBytes converts --tile-cache-mb or --tile-points-mb to bytes for web.Options (negative
+// disables).
 func cacheBytes(mb int) int64 {
 	if mb == 0 {
 		return -1

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 
 	"github.com/harmattan/harmattan/data"
@@ -71,18 +70,8 @@ func newCountCache(path string) *countCache {
 	return &countCache{path: path, m: map[string]int64{}}
 }
 
-func (c *countCache) signature() string {
-	sig := ""
-	for _, p := range []string{c.path, c.path + "-wal"} {
-		if fi, err := os.Stat(p); err == nil {
-			sig += fmt.Sprintf("%d.%d;", fi.Size(), fi.ModTime().UnixNano())
-		}
-	}
-	return sig
-}
-
 func (c *countCache) get(key string) (int64, bool) {
-	sig := c.signature()
+	sig := fileVersion(c.path)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if sig != c.sig {

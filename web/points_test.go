@@ -1,0 +1,193 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/harmattan/harmattan/data"
+	"github.com/harmattan/harmattan/data/sqlite"
+)
+
+// pointsStore writes n synthetic points around a few centres, with every field type and some
+// NULLs, into a new GeoPackage and opens it.
+func pointsStore(t *testing.T, n int) (*sqlite.Store, string) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	centres := []orb.Point{{-3.99, 14.49}, {-3.0, 16.77}, {0.05, 16.27}, {-4.2, 14.35}}
+	types := []string{"Battles", "Explosions/Remote violence", "Violence against civilians", "Protests"}
+	l := data.Layer{Name: "events", GeometryType: "POINT", TemporalField: "day", Fields: []data.Field{
+		{Name: "day", Type: data.Date}, {Name: "kind", Type: data.Text}, {Name: "deaths", Type: data.Integer},
+		{Name: "score", Type: data.Real}, {Name: "confirmed", Type: data.Boolean}, {Name: "note", Type: data.Text},
+	}}
+	for i := range n {
+		c := centres[rng.IntN(len(centres))]
+		p := orb.Point{c[0] + rng.NormFloat64()*0.3, c[1] + rng.NormFloat64()*0.3}
+		f := geojson.NewFeature(p)
+		f.Properties["day"] = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(700)).Format(time.DateOnly)
+		f.Properties["kind"] = types[rng.IntN(len(types))]
+		f.Properties["deaths"] = float64(rng.IntN(6))
+		f.Properties["score"] = float64(rng.IntN(100)) / 4
+		f.Properties["confirmed"] = rng.IntN(2) == 0
+		f.Properties["note"] = fmt.Sprintf("synthetic event %d", i)
+		if i%17 == 0 { // some NULLs in every column
+			for _, k := range []string{"day", "kind", "deaths", "score", "confirmed"} {
+				if rng.IntN(2) == 0 {
+					f.Properties[k] = nil
+				}
+			}
+		}
+		l.Features = append(l.Features, f)
+	}
+	path := filepath.Join(t.TempDir(), "points.gpkg")
+	if err := sqlite.Create(context.Background(), path, []data.Layer{l}); err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store, path
+}
+
+// awaitPoints waits until the server holds a current in-memory copy of collection id.
+func awaitPoints(t testing.TB, s *server, id string) {
+	t.Helper()
+	ctx := context.Background()
+	coll, err := s.store.Collection(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for s.points.get(ctx, coll) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("no in-memory copy of %s after 30 s", id)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestPointTilesMatchStore builds the same tiles from the in-memory copy and from the store and
+// requires the same status, ETag and bytes, for every zoom, with filters and property choices,
+// clustered and not, MVT and PNG.
+func TestPointTilesMatchStore(t *testing.T) {
+	store, _ := pointsStore(t, 6000)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fromStore := newServer(store, Options{Logger: quiet, TileCacheBytes: -1, PointsBytes: -1,
+		ClusterBelow: map[string]int{"events": 7}})
+	inMemory := newServer(store, Options{Logger: quiet, TileCacheBytes: -1, ClusterBelow: map[string]int{"events": 7}})
+	awaitPoints(t, inMemory, "events")
+
+	queries := []string{"", "?properties=kind,deaths", "?properties=", "?datetime=2023-06-01/2024-01-31",
+		"?datetime=../2023-03-01", "?datetime=2024-02-10", "?kind=Battles", "?deaths=3&confirmed=true",
+		"?score=12.5&properties=score,day", "?day=2023-05-05", "?kind=Protests&datetime=2023-09-01/..", "?kind=nothing"}
+	compared, nonEmpty := 0, 0
+	for z := maptile.Zoom(0); z <= 14; z++ {
+		for _, centre := range []orb.Point{{-3.99, 14.49}, {-3.0, 16.77}, {0.05, 16.27}} {
+			c := maptile.At(centre, z)
+			for dx := -1; dx <= 1; dx++ {
+				for dy := -1; dy <= 1; dy++ {
+					x, y := int(c.X)+dx, int(c.Y)+dy
+					if x < 0 || y < 0 || x >= 1<<z || y >= 1<<z {
+						continue
+					}
+					for qi, q := range queries {
+						ext := ".mvt"
+						if qi%4 == 3 && z >= 5 {
+							ext = ".png"
+						}
+						target := fmt.Sprintf("/tiles/events/%d/%d/%d%s%s", z, x, y, ext, q)
+						a := do(t, fromStore.handler, http.MethodGet, target)
+						b := do(t, inMemory.handler, http.MethodGet, target)
+						if a.Code != b.Code || a.Header().Get("ETag") != b.Header().Get("ETag") || !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) {
+							t.Fatalf("%s: store gave %d %s (%d bytes), memory %d %s (%d bytes)", target,
+								a.Code, a.Header().Get("ETag"), a.Body.Len(), b.Code, b.Header().Get("ETag"), b.Body.Len())
+						}
+						compared++
+						if a.Code == http.StatusOK {
+							nonEmpty++
+						}
+					}
+				}
+			}
+		}
+	}
+	if nonEmpty < compared/3 {
+		t.Fatalf("only %d of %d tiles had features: the comparison proves little", nonEmpty, compared)
+	}
+	t.Logf("%d tiles compared, %d with features", compared, nonEmpty)
+}
+
+// TestPointTilesFollowWrites changes the database behind the server's back: the next tile must
+// show the change (read from the store), and a new copy must be made.
+func TestPointTilesFollowWrites(t *testing.T) {
+	store, path := pointsStore(t, 500)
+	s := newServer(store, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TileCacheBytes: -1})
+	awaitPoints(t, s, "events")
+	target := "/tiles/events/0/0/0.mvt?kind=Battles"
+	before := decodeTile(t, s.handler, target)
+
+	protests := getJSON(t, s.handler, "/collections/events/items?kind=Protests&limit=1", http.StatusOK)["numberMatched"].(float64)
+	if protests == 0 {
+		t.Fatal("no protests to change")
+	}
+	// Another program writes to the file: GDAL, as an analyst's QGIS would.
+	requireTool(t, "ogrinfo")
+	if out, err := exec.Command("ogrinfo", path, "-sql", "UPDATE events SET kind = 'Battles' WHERE kind = 'Protests'").CombinedOutput(); err != nil {
+		t.Fatalf("ogrinfo: %v\n%s", err, out)
+	}
+	changed := int(protests)
+	after := decodeTile(t, s.handler, target)
+	if got, want := len(after[0].Features), len(before[0].Features)+changed; got != want {
+		t.Fatalf("after the update: %d features, want %d", got, want)
+	}
+	awaitPoints(t, s, "events") // a copy of the new version
+	again := decodeTile(t, s.handler, target)
+	if len(again[0].Features) != len(after[0].Features) {
+		t.Fatalf("from the new copy: %d features, want %d", len(again[0].Features), len(after[0].Features))
+	}
+}
+
+// TestPointLayerBudget: a layer whose copy would not fit the budget is served from the store.
+func TestPointLayerBudget(t *testing.T) {
+	store, _ := pointsStore(t, 20000)
+	s := newServer(store, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), PointsBytes: 1 << 20})
+	coll, err := store.Collection(context.Background(), "events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.points.get(context.Background(), coll)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s.points.mu.Lock()
+		l := s.points.layers["events"]
+		done := l != nil && !l.building && l.version != ""
+		s.points.mu.Unlock()
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the copy did not finish")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if p := s.points.get(context.Background(), coll); p != nil {
+		t.Fatalf("a copy of %d bytes was kept with a budget of 1 MiB", p.Bytes())
+	}
+	if rec := do(t, s.handler, http.MethodGet, "/tiles/events/5/15/14.mvt"); rec.Code != http.StatusOK {
+		t.Fatalf("tile from the store: %d %s", rec.Code, rec.Body)
+	}
+}
