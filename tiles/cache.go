@@ -118,6 +118,18 @@ func (c *Cache) Put(k Key, e Entry) {
 	}
 }
 
+// Clear drops every entry, for when data changed in ways that Invalidate cannot locate.
+func (c *Cache) Clear() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lru.Init()
+	clear(c.items)
+	c.bytes = 0
+}
+
 // Invalidate drops every cached tile, at every zoom, of any key whose Layers contains layer and whose
 // tile's bound grown by buffer (units of a 4096 extent, as the tiles were built with) intersects one of
 // bounds (WGS84); bounds are the old and new bounding boxes of changed features. It returns how many

@@ -583,3 +583,23 @@ func BenchmarkCacheInvalidate(b *testing.B) {
 		})
 	}
 }
+
+func TestCacheClear(t *testing.T) {
+	c := NewCache(1 << 20)
+	for i := range uint32(10) {
+		c.Put(cacheTestKey("incidents", 5, i, 0), Entry{Body: []byte("tile"), ETag: ETag([]byte("tile"))})
+	}
+	c.Clear()
+	if st := c.Stats(); st.Entries != 0 || st.Bytes != 0 {
+		t.Fatalf("after Clear: %+v", st)
+	}
+	if _, ok := c.Get(cacheTestKey("incidents", 5, 3, 0)); ok {
+		t.Fatal("a tile survived Clear")
+	}
+	c.Put(cacheTestKey("incidents", 5, 3, 0), Entry{Body: []byte("tile")})
+	if _, ok := c.Get(cacheTestKey("incidents", 5, 3, 0)); !ok {
+		t.Fatal("the cache does not work after Clear")
+	}
+	var none *Cache
+	none.Clear() // a nil cache is a disabled one
+}

@@ -123,8 +123,8 @@ func (s selectionSource) feature(i int) *geojson.Feature {
 	set, pos := s.s.set, s.s.pos[i]
 	f.ID = set.ids[pos]
 	for _, col := range s.s.cols {
-		if v := set.cols[col].dict[set.cols[col].codes[pos]].raw; v != nil {
-			f.Properties[set.cols[col].name] = v
+		if code := set.cols[col].codes[pos]; code != 0 {
+			f.Properties[set.cols[col].name] = set.cols[col].dict[code].any()
 		}
 	}
 	return f

@@ -27,8 +27,8 @@ func (e *encoder) points(s *PointSelection) {
 		e.tags = e.tags[:0]
 		for j, col := range s.cols {
 			c := &set.cols[col]
-			v := &c.dict[c.codes[pos]]
-			if v.raw == nil {
+			code := c.codes[pos]
+			if code == 0 {
 				continue
 			}
 			ki := kis[j]
@@ -42,7 +42,7 @@ func (e *encoder) points(s *PointSelection) {
 				}
 				kis[j] = ki
 			}
-			e.tags = append(e.tags, ki, e.valueIndex(ki, v.value))
+			e.tags = append(e.tags, ki, e.valueIndex(ki, c.dict[code]))
 		}
 		id := set.ids[s.pos[i]]
 		e.writeFeature(uint64(id), id >= 0, geomPoint, e.tags)

@@ -20,23 +20,35 @@ import (
 type Points struct {
 	ids      []int64
 	lon, lat []float64
-	byLon    []int32   // positions ordered by longitude
-	lonOrder []float64 // lon[byLon[i]], for binary search
+	byLon    []int32 // positions ordered by longitude
 	cols     []column
 	bytes    int64
 }
 
-// column is one property: each point's code into dict, where code 0 is nil.
+// column is one property: each point's code into dict, where code 0 is nil. A dropped column
+// holds nothing.
 type column struct {
-	name  string
-	dict  []pointValue // dict[0] is nil
-	codes []uint32
+	name    string
+	dict    []value // dict[0] stands for nil
+	codes   []uint32
+	bytes   int64 // of dict
+	dropped bool
 }
 
-// pointValue is a property value as EncodeMVT writes it and as Cluster sums it.
-type pointValue struct {
-	value
-	raw any // the value as given to Add (for GeoJSON and clustering)
+// any returns the value as the Go value a store gives: string, int64, float64, bool (or
+// uint64).
+func (v value) any() any {
+	switch v.kind {
+	case kindString:
+		return v.s
+	case kindSint:
+		return int64(v.bits)
+	case kindDouble:
+		return math.Float64frombits(v.bits)
+	case kindUint:
+		return v.bits
+	}
+	return v.bits == 1
 }
 
 // PointsBuilder collects the points of a Points.
@@ -49,7 +61,7 @@ type PointsBuilder struct {
 func NewPointsBuilder(fields []string) *PointsBuilder {
 	b := &PointsBuilder{}
 	for _, f := range fields {
-		b.p.cols = append(b.p.cols, column{name: f, dict: []pointValue{{}}})
+		b.p.cols = append(b.p.cols, column{name: f, dict: []value{{}}})
 		b.index = append(b.index, map[value]uint32{})
 	}
 	return b
@@ -64,15 +76,18 @@ func (b *PointsBuilder) Add(id int64, p orb.Point, props []any) {
 	b.p.lat = append(b.p.lat, p[1])
 	for i := range b.p.cols {
 		c := &b.p.cols[i]
+		if c.dropped {
+			continue
+		}
 		var code uint32
 		if i < len(props) && props[i] != nil {
 			if v, ok := toValue(props[i]); ok {
 				var seen bool
 				if code, seen = b.index[i][v]; !seen {
 					code = uint32(len(c.dict))
-					c.dict = append(c.dict, pointValue{value: v, raw: props[i]})
+					c.dict = append(c.dict, v)
 					b.index[i][v] = code
-					b.p.bytes += int64(len(v.s)) + 56
+					c.bytes += int64(len(v.s)) + dictEntryBytes
 				}
 			}
 		}
@@ -80,12 +95,41 @@ func (b *PointsBuilder) Add(id int64, p orb.Point, props []any) {
 	}
 }
 
+// dictEntryBytes estimates the memory of a dictionary entry besides its string: the value and
+// the builder's index entry.
+const dictEntryBytes = 32 + 48
+
 // Len returns how many points were added so far.
 func (b *PointsBuilder) Len() int { return len(b.p.ids) }
 
 // Bytes estimates the memory the Points will hold.
 func (b *PointsBuilder) Bytes() int64 {
-	return b.p.bytes + int64(len(b.p.ids))*int64(8+8+8+4+8+4*len(b.p.cols))
+	n := int64(len(b.p.ids)) * (8 + 8 + 8 + 4) // id, lon, lat, byLon
+	for _, c := range b.p.cols {
+		if !c.dropped {
+			n += c.bytes + 4*int64(len(c.codes))
+		}
+	}
+	return n
+}
+
+// DropLargest drops the column that takes the most memory, so that the copy fits a budget; tiles
+// that need it must be built from elsewhere (see Holds). It returns the column's name, or
+// false when every column is dropped already.
+func (b *PointsBuilder) DropLargest() (string, bool) {
+	best := -1
+	for i, c := range b.p.cols {
+		if !c.dropped && (best < 0 || c.bytes > b.p.cols[best].bytes) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return "", false
+	}
+	c := &b.p.cols[best]
+	c.dropped, c.dict, c.codes, c.bytes = true, nil, nil, 0
+	b.index[best] = nil
+	return c.name, true
 }
 
 // Build returns the Points. The builder must not be used afterwards.
@@ -96,11 +140,10 @@ func (b *PointsBuilder) Build() *Points {
 		p.byLon[i] = int32(i)
 	}
 	sort.SliceStable(p.byLon, func(i, j int) bool { return p.lon[p.byLon[i]] < p.lon[p.byLon[j]] })
-	p.lonOrder = make([]float64, len(p.byLon))
-	for i, pos := range p.byLon {
-		p.lonOrder[i] = p.lon[pos]
-	}
 	p.bytes = b.Bytes()
+	for i := range p.cols {
+		p.bytes -= int64(len(p.cols[i].dict)) * 48 // the builder's index goes
+	}
 	b.index = nil
 	return p
 }
@@ -111,14 +154,25 @@ func (p *Points) Len() int { return len(p.ids) }
 // Bytes estimates the memory p holds.
 func (p *Points) Bytes() int64 { return p.bytes }
 
-// Column returns the index of the named property, or -1.
+// Column returns the index of the named property, or -1 if it has none or it was dropped.
 func (p *Points) Column(name string) int {
 	for i, c := range p.cols {
-		if c.name == name {
+		if c.name == name && !c.dropped {
 			return i
 		}
 	}
 	return -1
+}
+
+// Holds reports whether p has every named property (nil: all its properties), that is, whether
+// a tile with those properties can be built from p.
+func (p *Points) Holds(names []string) bool {
+	for _, c := range p.cols {
+		if c.dropped && (names == nil || slices.Contains(names, c.name)) {
+			return false
+		}
+	}
+	return true
 }
 
 // PointFilter keeps the points whose value in one column passes a test; make one with Filter.
@@ -135,7 +189,7 @@ func (p *Points) Filter(col int, keepNil bool, keep func(v any) bool) PointFilte
 	f := PointFilter{col: col, keep: make([]bool, len(d))}
 	f.keep[0] = keepNil
 	for i := 1; i < len(d); i++ {
-		f.keep[i] = keep(d[i].raw)
+		f.keep[i] = keep(d[i].any())
 	}
 	return f
 }
@@ -159,8 +213,8 @@ func (p *Points) Select(t maptile.Tile, buffer int, filters []PointFilter, props
 	const margin = 1e-9
 	minLon, maxLon := box.Min[0]-margin, box.Max[0]+margin
 	minLat, maxLat := box.Min[1]-margin, box.Max[1]+margin
-	lo := sort.SearchFloat64s(p.lonOrder, minLon)
-	hi := lo + sort.Search(len(p.lonOrder)-lo, func(i int) bool { return p.lonOrder[lo+i] > maxLon })
+	lo := sort.Search(len(p.byLon), func(i int) bool { return p.lon[p.byLon[i]] >= minLon })
+	hi := lo + sort.Search(len(p.byLon)-lo, func(i int) bool { return p.lon[p.byLon[lo+i]] > maxLon })
 
 	// Mark candidates in a bitmap of positions, then read it in position (id) order.
 	words := make([]uint64, (len(p.ids)+63)/64)
@@ -180,7 +234,7 @@ func (p *Points) Select(t maptile.Tile, buffer int, filters []PointFilter, props
 		}
 	}
 	for i, c := range p.cols {
-		if props == nil || slices.Contains(props, c.name) {
+		if !c.dropped && (props == nil || slices.Contains(props, c.name)) {
 			s.cols = append(s.cols, i)
 		}
 	}
@@ -223,11 +277,12 @@ func (s *PointSelection) point(i int) orb.Point {
 
 // number returns the selected point's value of column col as a number, like Cluster's number.
 func (s *PointSelection) number(i, col int) (num, bool, bool) {
-	v := s.set.cols[col].dict[s.set.cols[col].codes[s.pos[i]]]
-	if v.raw == nil {
+	c := &s.set.cols[col]
+	code := c.codes[s.pos[i]]
+	if code == 0 {
 		return num{}, false, false
 	}
-	return number(v.raw)
+	return number(c.dict[code].any())
 }
 
 // inBandFinite reports whether a point can be projected.

@@ -174,6 +174,7 @@ func (s *server) serveTile(c echo.Context, names []string, t maptile.Tile, f til
 	}
 	key := tiles.Key{Layers: strings.Join(sortedCopy(names), ","), Z: uint32(t.Z), X: t.X, Y: t.Y,
 		Format: f, Scale: scale, Filter: c.Request().URL.RawQuery}
+	gen := s.fresh.generation(ctx)
 	entry, ok := s.tileCache.Get(key)
 	if !ok {
 		r, err := parse()
@@ -193,7 +194,9 @@ func (s *server) serveTile(c echo.Context, names []string, t maptile.Tile, f til
 		if err != nil {
 			return err
 		}
-		s.tileCache.Put(key, entry)
+		if s.fresh.current(gen) {
+			s.tileCache.Put(key, entry)
+		}
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(s.opts.TileMaxAge))
@@ -233,7 +236,7 @@ func (s *server) buildTile(ctx context.Context, r tileRequest) (tiles.Entry, err
 		}
 		q := layerQuery(coll, r.query)
 		opts := tiles.ClusterOptions{Sum: numericFields(coll)}
-		if pts := s.points.get(ctx, coll); pts != nil {
+		if pts := s.points.get(ctx, coll); pts != nil && pts.Holds(q.Properties) {
 			if filters, ok := pointFilters(pts, coll, q); ok {
 				sel := pts.Select(r.tile, buffer, filters, q.Properties)
 				l := tiles.Layer{Name: coll.ID, Points: sel}

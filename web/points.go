@@ -90,8 +90,9 @@ func (pl *pointLayers) build(ctx context.Context, coll data.Collection, l *point
 	start := time.Now()
 	version, err := pl.versions.Version(ctx)
 	var p *tiles.Points
+	var dropped []string
 	if err == nil {
-		p, err = pl.read(ctx, coll, pl.budget-used)
+		p, dropped, err = pl.read(ctx, coll, pl.budget-used)
 	}
 	took := time.Since(start)
 	pl.mu.Lock()
@@ -103,17 +104,29 @@ func (pl *pointLayers) build(ctx context.Context, coll data.Collection, l *point
 		return
 	}
 	pl.log.Info("point layer held in memory for tiles", "layer", coll.ID, "features", p.Len(),
-		"MiB", p.Bytes()>>20, "seconds", took.Seconds())
+		"MiB", p.Bytes()>>20, "seconds", took.Seconds(), "left_out", dropped)
 }
 
-// read copies every feature of coll, failing when one is not a point or when the copy would
-// take more than budget bytes.
-func (pl *pointLayers) read(ctx context.Context, coll data.Collection, budget int64) (*tiles.Points, error) {
+// read copies every feature of coll, failing when one is not a point. When the copy would take
+// more than budget bytes, it leaves out the properties that take the most (long free text,
+// typically) until it fits; tiles that ask for those come from the store.
+func (pl *pointLayers) read(ctx context.Context, coll data.Collection, budget int64) (*tiles.Points, []string, error) {
 	names := make([]string, len(coll.Fields))
 	for i, f := range coll.Fields {
 		names[i] = f.Name
 	}
 	b := tiles.NewPointsBuilder(names)
+	var dropped []string
+	fit := func() error {
+		for b.Bytes() > budget {
+			name, ok := b.DropLargest()
+			if !ok {
+				return errors.New("the points alone need more memory than --tile-points-mb sets aside")
+			}
+			dropped = append(dropped, name)
+		}
+		return nil
+	}
 	err := pl.store.Features(ctx, coll.ID, data.Query{}, func(f *data.Feature) error {
 		if f.Geometry == nil {
 			return nil // tiles skip these too
@@ -123,18 +136,18 @@ func (pl *pointLayers) read(ctx context.Context, coll data.Collection, budget in
 			return errNotPoints
 		}
 		b.Add(f.ID, p, f.Properties)
-		if b.Len()%4096 == 0 && b.Bytes() > budget {
-			return errors.New("the copy would exceed the memory set aside for point layers (--tile-points-mb)")
+		if b.Len()%4096 == 0 {
+			return fit()
 		}
 		return nil
 	})
-	if err == nil && b.Bytes() > budget {
-		err = errors.New("the copy would exceed the memory set aside for point layers (--tile-points-mb)")
+	if err == nil {
+		err = fit()
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return b.Build(), nil
+	return b.Build(), dropped, nil
 }
 
 // pointFilters turns the tile request's filters that apply to coll into filters on its copy,

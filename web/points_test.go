@@ -161,33 +161,78 @@ func TestPointTilesFollowWrites(t *testing.T) {
 	}
 }
 
-// TestPointLayerBudget: a layer whose copy would not fit the budget is served from the store.
+// TestPointLayerBudget: a copy that would not fit its budget leaves out its largest column (the
+// unique notes), and tiles that need it come from the store; with too little memory even for the
+// points there is no copy. The tiles are the same either way.
 func TestPointLayerBudget(t *testing.T) {
 	store, _ := pointsStore(t, 20000)
-	s := newServer(store, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), PointsBytes: 1 << 20})
-	coll, err := store.Collection(context.Background(), "events")
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fromStore := newServer(store, Options{Logger: quiet, PointsBytes: -1})
+	ctx := context.Background()
+	coll, err := store.Collection(ctx, "events")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.points.get(context.Background(), coll)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		s.points.mu.Lock()
-		l := s.points.layers["events"]
-		done := l != nil && !l.building && l.version != ""
-		s.points.mu.Unlock()
-		if done {
-			break
+	for _, tc := range []struct {
+		budget int64
+		copied bool
+	}{{3 << 19, true}, {100 << 10, false}} {
+		s := newServer(store, Options{Logger: quiet, PointsBytes: tc.budget})
+		s.points.get(ctx, coll)
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			s.points.mu.Lock()
+			l := s.points.layers["events"]
+			done := l != nil && !l.building && l.version != ""
+			s.points.mu.Unlock()
+			if done {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the copy did not finish")
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the copy did not finish")
+		p := s.points.get(ctx, coll)
+		if (p != nil) != tc.copied {
+			t.Fatalf("budget %d: copy %v, want %v", tc.budget, p != nil, tc.copied)
 		}
-		time.Sleep(10 * time.Millisecond)
+		if p != nil {
+			if p.Bytes() > tc.budget || p.Holds(nil) || !p.Holds([]string{"kind", "day", "deaths"}) || p.Column("note") >= 0 {
+				t.Fatalf("budget %d: copy of %d bytes, holds all %v, holds kind/day/deaths %v, note column %d",
+					tc.budget, p.Bytes(), p.Holds(nil), p.Holds([]string{"kind", "day", "deaths"}), p.Column("note"))
+			}
+		}
+		for _, target := range []string{"/tiles/events/5/15/14.mvt", "/tiles/events/5/15/14.mvt?properties=kind,deaths",
+			"/tiles/events/5/15/14.mvt?properties=note", "/tiles/events/5/15/14.mvt?note=synthetic%20event%207"} {
+			a, b := do(t, fromStore.handler, http.MethodGet, target), do(t, s.handler, http.MethodGet, target)
+			if a.Code != http.StatusOK || b.Code != a.Code || !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) {
+				t.Fatalf("budget %d, %s: store %d (%d bytes), this server %d (%d bytes)", tc.budget, target, a.Code, a.Body.Len(), b.Code, b.Body.Len())
+			}
+		}
 	}
-	if p := s.points.get(context.Background(), coll); p != nil {
-		t.Fatalf("a copy of %d bytes was kept with a budget of 1 MiB", p.Bytes())
+}
+
+// TestTileCacheFollowsExternalWrites: when another program changes the file, cached tiles go
+// (within a second) and the next answer has the new data and a new ETag.
+func TestTileCacheFollowsExternalWrites(t *testing.T) {
+	requireTool(t, "ogrinfo")
+	store, path := pointsStore(t, 300)
+	s := newServer(store, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), PointsBytes: -1})
+	target := "/tiles/events/0/0/0.mvt?kind=Battles"
+	first := do(t, s.handler, http.MethodGet, target)
+	if first.Code != http.StatusOK || s.tileCache.Stats().Entries != 1 {
+		t.Fatalf("first answer %d, %d cached tiles", first.Code, s.tileCache.Stats().Entries)
 	}
-	if rec := do(t, s.handler, http.MethodGet, "/tiles/events/5/15/14.mvt"); rec.Code != http.StatusOK {
-		t.Fatalf("tile from the store: %d %s", rec.Code, rec.Body)
+	if out, err := exec.Command("ogrinfo", path, "-sql", "UPDATE events SET kind = 'Battles'").CombinedOutput(); err != nil {
+		t.Fatalf("ogrinfo: %v\n%s", err, out)
+	}
+	time.Sleep(1100 * time.Millisecond) // the server looks at the file at most once a second
+	second := do(t, s.handler, http.MethodGet, target)
+	if second.Header().Get("ETag") == first.Header().Get("ETag") {
+		t.Fatal("same ETag after the data changed")
+	}
+	if got := len(decodeTile(t, s.handler, target)[0].Features); got != 300 {
+		t.Fatalf("%d battles after the update, want all 300", got)
 	}
 }

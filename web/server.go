@@ -50,6 +50,7 @@ type server struct {
 	log       *slog.Logger
 	tileCache *tiles.Cache
 	points    *pointLayers
+	fresh     *freshness   // empties tileCache when the data changes
 	handler   http.Handler // the echo router
 	// tileBuilds admits concurrent tile builds (one slot per buffered element).
 	tileBuilds chan struct{}
@@ -97,6 +98,7 @@ func newServer(store data.Store, opts Options) *server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
+	s.fresh = newFreshness(store, s.tileCache)
 	s.routes(e)
 	s.handler = e
 	return s
