@@ -27,6 +27,10 @@ type table struct {
 // loadCatalog reads gpkg_contents and gpkg_geometry_columns and builds one collection per
 // feature table. Tables in an unsupported CRS are skipped with a log line that says why.
 func (s *Store) loadCatalog(ctx context.Context, opts Options) error {
+	var schema int64
+	if err := s.db.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&schema); err != nil {
+		return err
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT c.table_name, coalesce(c.identifier, ''),
 		coalesce(c.description, ''), g.column_name, g.geometry_type_name, g.srs_id,
 		coalesce(r.organization, ''), coalesce(r.organization_coordsys_id, -1)
@@ -62,13 +66,13 @@ func (s *Store) loadCatalog(ctx context.Context, opts Options) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	s.tables = map[string]*table{}
+	cat := &catalog{tables: map[string]*table{}, schema: schema}
 	for _, t := range tables {
 		if err := s.describe(ctx, t); err != nil {
 			opts.Logger.Warn("skipping table", "table", t.name, "reason", err.Error())
 			continue
 		}
-		t.coll.ID = uniqueID(collectionID(t.name), s.tables)
+		t.coll.ID = uniqueID(collectionID(t.name), cat.tables)
 		if f, ok := opts.TimeFields[t.coll.ID]; ok {
 			if err := t.setTemporal(f); err != nil {
 				return err
@@ -77,15 +81,34 @@ func (s *Store) loadCatalog(ctx context.Context, opts Options) error {
 		if err := s.loadExtent(ctx, t); err != nil {
 			return fmt.Errorf("table %s: %w", t.name, err)
 		}
-		s.tables[t.coll.ID] = t
+		cat.tables[t.coll.ID] = t
 	}
 	for id := range opts.TimeFields {
-		if _, ok := s.tables[id]; !ok {
+		if _, ok := cat.tables[id]; !ok {
 			return fmt.Errorf("time field given for unknown collection %q", id)
 		}
 	}
-	s.ids = sortedKeys(s.tables)
+	cat.ids = sortedKeys(cat.tables)
+	s.cat.Store(cat)
 	return nil
+}
+
+// catalog is the served tables at one schema version of the file. It is replaced as a whole,
+// never changed, so that readers need no lock.
+type catalog struct {
+	tables map[string]*table // by collection id
+	ids    []string          // sorted collection ids
+	schema int64             // PRAGMA schema_version it was read at
+}
+
+// byTable returns the table whose SQL name is name.
+func (c *catalog) byTable(name string) (*table, bool) {
+	for _, t := range c.tables {
+		if t.name == name {
+			return t, true
+		}
+	}
+	return nil, false
 }
 
 // describe reads the table's columns, key and R-tree.

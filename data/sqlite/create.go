@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/paulmach/orb"
 
@@ -111,7 +110,7 @@ func insertFeatures(ctx context.Context, tx *sql.Tx, l data.Layer) error {
 		}
 		args[1] = blob
 		for j, f := range l.Fields {
-			v, err := columnValue(f, feat.Properties[f.Name])
+			v, err := storedValue(f, feat.Properties[f.Name])
 			if err != nil {
 				return fmt.Errorf("%s: field %s: %w", where, f.Name, err)
 			}
@@ -142,52 +141,6 @@ func featureID(id any) (int64, bool) {
 		return int64(v), v >= 1
 	}
 	return 0, false
-}
-
-// columnValue converts a decoded GeoJSON property value to the value stored for field f.
-func columnValue(f data.Field, v any) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	bad := func() error { return fmt.Errorf("%v (%T) is not a valid %s value", v, v, f.Type) }
-	switch f.Type {
-	case data.Integer:
-		n, ok := v.(float64)
-		if !ok || n != math.Trunc(n) || math.Abs(n) > 1<<53 {
-			return nil, bad()
-		}
-		return int64(n), nil
-	case data.Real:
-		n, ok := v.(float64)
-		if !ok {
-			return nil, bad()
-		}
-		return n, nil
-	case data.Boolean:
-		b, ok := v.(bool)
-		if !ok {
-			return nil, bad()
-		}
-		return b, nil
-	case data.Date:
-		s, ok := v.(string)
-		if _, err := time.Parse(time.DateOnly, s); !ok || err != nil {
-			return nil, bad()
-		}
-		return s, nil
-	case data.DateTime:
-		s, ok := v.(string)
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if !ok || err != nil {
-			return nil, bad()
-		}
-		return t.UTC().Format("2006-01-02T15:04:05.000Z"), nil
-	}
-	s, ok := v.(string)
-	if !ok {
-		return nil, bad()
-	}
-	return s, nil
 }
 
 // geometryTypeOf returns the GeoPackage geometry type name shared by all of l's features, or

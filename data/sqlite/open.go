@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"sync/atomic"
 
 	"github.com/harmattan/harmattan/data"
 )
@@ -34,8 +35,9 @@ type Options struct {
 type Store struct {
 	db     *sql.DB
 	path   string
-	tables map[string]*table // by collection id
-	ids    []string          // sorted collection ids
+	opts   Options
+	cat    atomic.Pointer[catalog]
+	seen   atomic.Pointer[string] // the last Version seen
 	counts *countCache
 }
 
@@ -53,7 +55,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	db := openDB(path, "rw")
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	s := &Store{db: db, path: path, counts: newCountCache(path)}
+	s := &Store{db: db, path: path, opts: opts, counts: newCountCache(path)}
+	v := fileVersion(path)
+	s.seen.Store(&v)
 	if err := s.loadCatalog(ctx, opts); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -116,9 +120,10 @@ func check(ctx context.Context, path string) error {
 
 // Collections lists the served collections ordered by id.
 func (s *Store) Collections(ctx context.Context) ([]data.Collection, error) {
-	out := make([]data.Collection, 0, len(s.ids))
-	for _, id := range s.ids {
-		out = append(out, s.tables[id].coll)
+	cat := s.cat.Load()
+	out := make([]data.Collection, 0, len(cat.ids))
+	for _, id := range cat.ids {
+		out = append(out, cat.tables[id].coll)
 	}
 	return out, ctx.Err()
 }
@@ -133,7 +138,7 @@ func (s *Store) Collection(ctx context.Context, id string) (data.Collection, err
 }
 
 func (s *Store) table(id string) (*table, error) {
-	t, ok := s.tables[id]
+	t, ok := s.cat.Load().tables[id]
 	if !ok {
 		return nil, fmt.Errorf("collection %q: %w", id, data.ErrNotFound)
 	}

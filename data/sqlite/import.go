@@ -1,0 +1,553 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/harmattan/harmattan/data"
+	"github.com/harmattan/harmattan/geo"
+)
+
+var _ data.Importer = (*Store)(nil)
+
+// Import writes records into the feature table spec.Layer, creating it (EPSG:4326, "fid" key,
+// "geom" column, R-tree) when the file has no such table. It implements data.Importer: one
+// transaction, so that an error, a cancelled ctx or a killed process leaves the file as it
+// was. The R-tree triggers are set aside during the import and the index is written directly,
+// then the triggers are put back, all inside the transaction. After the commit the catalog is
+// read again, so the layer is served at once.
+func (s *Store) Import(ctx context.Context, spec data.ImportSpec, next func() (*data.Record, error)) (data.ImportResult, error) {
+	var res data.ImportResult
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return res, err
+	}
+	defer tx.Rollback()
+
+	w, err := openTarget(ctx, tx, spec)
+	if err != nil {
+		return res, err
+	}
+	if err := w.prepare(ctx, tx, spec); err != nil {
+		return res, err
+	}
+	defer w.close()
+	if spec.Mode == data.Replace {
+		if err := w.empty(ctx, tx, &res); err != nil {
+			return res, err
+		}
+	}
+	for {
+		r, err := next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return res, err
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if err := w.write(ctx, r, &res); err != nil {
+			var bad *recordError
+			if !errors.As(err, &bad) {
+				return res, err
+			}
+			if spec.OnInvalid == nil {
+				return res, err
+			}
+			if err := spec.OnInvalid(r, err); err != nil {
+				return res, err
+			}
+			res.Skipped++
+		}
+	}
+	if err := w.finish(ctx, tx, res); err != nil {
+		return res, err
+	}
+	if err := tx.Commit(); err != nil {
+		return res, err
+	}
+	if err := s.loadCatalog(ctx, s.opts); err != nil {
+		return res, fmt.Errorf("imported, but the catalog cannot be read again: %w", err)
+	}
+	return res, nil
+}
+
+// recordError is a record that does not fit the layer; Import hands it to OnInvalid.
+type recordError struct {
+	where, field string
+	err          error
+}
+
+func (e *recordError) Error() string {
+	if e.field == "" {
+		return e.where + ": " + e.err.Error()
+	}
+	return e.where + ": field " + e.field + ": " + e.err.Error()
+}
+
+func (e *recordError) Unwrap() error { return e.err }
+
+// Is makes every recordError a data.ErrSchema.
+func (e *recordError) Is(target error) bool { return target == data.ErrSchema }
+
+// target is the table an import writes to, with its prepared statements.
+type target struct {
+	name, geom, pk, rtree string
+	geomType              string       // declared GeoPackage type, upper case
+	fields                []data.Field // the columns written, in statement order
+	key                   int          // index in fields of the upsert key, or -1
+	created               bool
+	triggers              []string // the R-tree triggers' SQL, put back by finish
+	nextID                int64
+	insert, update        *sql.Stmt
+	find, rtreeGet        *sql.Stmt
+	rtreePut, rtreeDel    *sql.Stmt
+	args                  []any
+	touched               bool // res.Bounds holds something
+}
+
+// openTarget finds the table spec.Layer in the file, or creates it from spec's schema, and
+// checks that spec's fields fit it.
+func openTarget(ctx context.Context, tx *sql.Tx, spec data.ImportSpec) (*target, error) {
+	if spec.Layer == "" {
+		return nil, errors.New("import: no layer name")
+	}
+	w := &target{name: spec.Layer, key: -1}
+	var srs int64
+	err := tx.QueryRowContext(ctx, `SELECT g.column_name, upper(g.geometry_type_name), g.srs_id
+		FROM gpkg_geometry_columns g JOIN gpkg_contents c ON c.table_name = g.table_name
+		WHERE g.table_name = ? AND lower(c.data_type) = 'features'`, spec.Layer).Scan(&w.geom, &w.geomType, &srs)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		l := data.Layer{Name: spec.Layer, Title: spec.Title, GeometryType: spec.GeometryType, Fields: spec.Fields,
+			TemporalField: spec.TemporalField}
+		if l.GeometryType == "" {
+			l.GeometryType = "GEOMETRY"
+		}
+		if err := checkTemporal(l); err != nil {
+			return nil, err
+		}
+		if err := createFeatureTable(ctx, tx, l); err != nil {
+			return nil, err
+		}
+		w.created, w.geom, w.geomType, srs = true, "geom", strings.ToUpper(l.GeometryType), 4326
+	case err != nil:
+		return nil, err
+	}
+	if srs != 4326 {
+		return nil, fmt.Errorf("%w: layer %s is stored in SRS %d; Harmattan imports into EPSG:4326 layers only", data.ErrSchema, spec.Layer, srs)
+	}
+	cols, err := columns(ctx, tx, spec.Layer, w.geom)
+	if err != nil {
+		return nil, err
+	}
+	w.pk = "fid"
+	for _, c := range cols {
+		if c.pk {
+			w.pk = c.Name
+		}
+	}
+	for _, f := range spec.Fields {
+		var have *column
+		for i := range cols {
+			if !cols[i].pk && strings.EqualFold(cols[i].Name, f.Name) {
+				have = &cols[i]
+			}
+		}
+		switch {
+		case have == nil:
+			return nil, fmt.Errorf("%w: field %s is not in layer %s", data.ErrSchema, f.Name, spec.Layer)
+		case !fits(f.Type, have.Type):
+			return nil, fmt.Errorf("%w: field %s is %s in the data but %s in layer %s", data.ErrSchema, f.Name, f.Type, have.Type, spec.Layer)
+		}
+		w.fields = append(w.fields, have.Field)
+		if spec.Mode == data.Upsert && strings.EqualFold(f.Name, spec.Key) {
+			w.key = len(w.fields) - 1
+		}
+	}
+	if spec.Mode == data.Upsert && w.key < 0 {
+		return nil, fmt.Errorf("%w: upsert key %q is not a field of the data", data.ErrSchema, spec.Key)
+	}
+	var n int
+	rtree := "rtree_" + spec.Layer + "_" + w.geom
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", rtree).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		w.rtree = rtree
+	}
+	return w, nil
+}
+
+// column is a column of a feature table.
+type column struct {
+	data.Field
+	pk bool
+}
+
+func columns(ctx context.Context, tx *sql.Tx, table, geom string) ([]column, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid", table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []column
+	for rows.Next() {
+		var name, decl string
+		var pk int
+		if err := rows.Scan(&name, &decl, &pk); err != nil {
+			return nil, err
+		}
+		if strings.EqualFold(name, geom) {
+			continue
+		}
+		out = append(out, column{Field: data.Field{Name: name, Type: data.TypeOf(decl)}, pk: pk == 1 && strings.EqualFold(decl, "INTEGER")})
+	}
+	return out, rows.Err()
+}
+
+// fits reports whether values of type from can be stored in a column of type to.
+func fits(from, to data.FieldType) bool {
+	return from == to || from == data.Integer && to == data.Real || from == data.Date && to == data.DateTime
+}
+
+// prepare sets the R-tree triggers aside and prepares the statements.
+func (w *target) prepare(ctx context.Context, tx *sql.Tx, spec data.ImportSpec) error {
+	if w.rtree != "" {
+		rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?`, w.name)
+		if err != nil {
+			return err
+		}
+		var names []string
+		for rows.Next() {
+			var name, sqlText string
+			if err := rows.Scan(&name, &sqlText); err != nil {
+				rows.Close()
+				return err
+			}
+			if strings.HasPrefix(name, w.rtree+"_") {
+				names = append(names, name)
+				w.triggers = append(w.triggers, sqlText)
+			}
+		}
+		rows.Close()
+		for _, n := range names {
+			if _, err := tx.ExecContext(ctx, "DROP TRIGGER "+quote(n)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max("+quote(w.pk)+"), 0) + 1 FROM "+quote(w.name)).Scan(&w.nextID); err != nil {
+		return err
+	}
+	cols, marks, sets := quote(w.pk)+", "+quote(w.geom), "?, ?", quote(w.geom)+" = ?"
+	for _, f := range w.fields {
+		cols += ", " + quote(f.Name)
+		marks += ", ?"
+		sets += ", " + quote(f.Name) + " = ?"
+	}
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = tx.PrepareContext(ctx, q)
+		return st
+	}
+	w.insert = prep(fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", quote(w.name), cols, marks))
+	if w.rtree != "" {
+		w.rtreePut = prep("INSERT OR REPLACE INTO " + quote(w.rtree) + " (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)")
+		w.rtreeDel = prep("DELETE FROM " + quote(w.rtree) + " WHERE id = ?")
+		w.rtreeGet = prep("SELECT minx, maxx, miny, maxy FROM " + quote(w.rtree) + " WHERE id = ?")
+	}
+	if w.key >= 0 {
+		k := w.fields[w.key].Name
+		if _, e := tx.ExecContext(ctx, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
+			quote(w.name+"_"+k+"_key"), quote(w.name), quote(k))); e != nil {
+			return e
+		}
+		w.find = prep(fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? ORDER BY 1 LIMIT 1", quote(w.pk), quote(w.name), quote(k)))
+		w.update = prep(fmt.Sprintf("UPDATE %s SET %s WHERE %s = ?", quote(w.name), sets, quote(w.pk)))
+	}
+	w.args = make([]any, 2+len(w.fields))
+	return err
+}
+
+func (w *target) close() {
+	for _, st := range []*sql.Stmt{w.insert, w.update, w.find, w.rtreeGet, w.rtreePut, w.rtreeDel} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// empty deletes every feature (Replace), adding the layer's old extent to res.Bounds.
+func (w *target) empty(ctx context.Context, tx *sql.Tx, res *data.ImportResult) error {
+	if w.rtree != "" {
+		var minx, miny, maxx, maxy sql.NullFloat64
+		if err := tx.QueryRowContext(ctx, "SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "+quote(w.rtree)).Scan(&minx, &miny, &maxx, &maxy); err != nil {
+			return err
+		}
+		if minx.Valid {
+			w.extend(res, orb.Bound{Min: orb.Point{minx.Float64, miny.Float64}, Max: orb.Point{maxx.Float64, maxy.Float64}})
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+quote(w.rtree)); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, "DELETE FROM "+quote(w.name))
+	return err
+}
+
+// write inserts r, or with an upsert key updates the feature with r's key.
+func (w *target) write(ctx context.Context, r *data.Record, res *data.ImportResult) error {
+	g, err := fitGeometry(r.Geometry, w.geomType)
+	if err != nil {
+		return &recordError{where: r.Where, field: "geometry", err: err}
+	}
+	var blob []byte
+	if g != nil {
+		if blob, err = geo.EncodeGPKG(g, 4326); err != nil {
+			return &recordError{where: r.Where, field: "geometry", err: err}
+		}
+	}
+	w.args[1] = blob
+	for i, f := range w.fields {
+		v, err := storedValue(f, r.Properties[f.Name])
+		if err != nil {
+			return &recordError{where: r.Where, field: f.Name, err: err}
+		}
+		w.args[2+i] = v
+	}
+	for name := range r.Properties {
+		if !w.hasField(name) {
+			return &recordError{where: r.Where, field: name, err: fmt.Errorf("%w: not in layer %s", data.ErrSchema, w.name)}
+		}
+	}
+	id := int64(0)
+	if w.key >= 0 && w.args[2+w.key] != nil {
+		switch err := w.find.QueryRowContext(ctx, w.args[2+w.key]).Scan(&id); {
+		case errors.Is(err, sql.ErrNoRows):
+			id = 0
+		case err != nil:
+			return err
+		}
+	}
+	if id != 0 {
+		if err := w.oldBounds(ctx, id, res); err != nil {
+			return err
+		}
+		upd := append(w.args[1:len(w.args):len(w.args)], id)
+		if _, err := w.update.ExecContext(ctx, upd...); err != nil {
+			return fmt.Errorf("%s: %w", r.Where, err)
+		}
+		res.Updated++
+	} else {
+		id = w.nextID
+		w.nextID++
+		w.args[0] = id
+		if _, err := w.insert.ExecContext(ctx, w.args...); err != nil {
+			return fmt.Errorf("%s: %w", r.Where, err)
+		}
+		res.Inserted++
+	}
+	return w.index(ctx, id, g, res)
+}
+
+func (w *target) hasField(name string) bool {
+	for _, f := range w.fields {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// oldBounds adds the indexed bounds of feature id to res.Bounds.
+func (w *target) oldBounds(ctx context.Context, id int64, res *data.ImportResult) error {
+	if w.rtree == "" {
+		return nil
+	}
+	var minx, maxx, miny, maxy float64
+	switch err := w.rtreeGet.QueryRowContext(ctx, id).Scan(&minx, &maxx, &miny, &maxy); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	w.extend(res, orb.Bound{Min: orb.Point{minx, miny}, Max: orb.Point{maxx, maxy}})
+	return nil
+}
+
+// index writes feature id's bounds to the R-tree, as the triggers would.
+func (w *target) index(ctx context.Context, id int64, g orb.Geometry, res *data.ImportResult) error {
+	if g == nil || isEmpty(g) {
+		if w.rtree != "" {
+			_, err := w.rtreeDel.ExecContext(ctx, id)
+			return err
+		}
+		return nil
+	}
+	b := g.Bound()
+	w.extend(res, b)
+	if w.rtree == "" {
+		return nil
+	}
+	_, err := w.rtreePut.ExecContext(ctx, id, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
+	return err
+}
+
+// finish puts the triggers back, updates the layer's extent and records the change.
+func (w *target) finish(ctx context.Context, tx *sql.Tx, res data.ImportResult) error {
+	for _, t := range w.triggers {
+		if _, err := tx.ExecContext(ctx, t); err != nil {
+			return err
+		}
+	}
+	if w.rtree != "" {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE gpkg_contents SET
+			min_x = (SELECT min(minx) FROM %[1]s), min_y = (SELECT min(miny) FROM %[1]s),
+			max_x = (SELECT max(maxx) FROM %[1]s), max_y = (SELECT max(maxy) FROM %[1]s),
+			last_change = strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now') WHERE table_name = ?`, quote(w.rtree)), w.name); err != nil {
+			return err
+		}
+	}
+	if !w.touched {
+		return nil
+	}
+	return logChange(ctx, tx, w.name, &res.Bounds)
+}
+
+// fitGeometry checks g against a layer's declared geometry type, turning a single geometry into
+// the multi type a layer declares.
+func fitGeometry(g orb.Geometry, declared string) (orb.Geometry, error) {
+	if g == nil || declared == "GEOMETRY" || declared == "GEOMETRYCOLLECTION" && g.GeoJSONType() == "GeometryCollection" {
+		return g, nil
+	}
+	switch v := g.(type) {
+	case orb.Point:
+		if declared == "MULTIPOINT" {
+			return orb.MultiPoint{v}, nil
+		}
+	case orb.LineString:
+		if declared == "MULTILINESTRING" {
+			return orb.MultiLineString{v}, nil
+		}
+	case orb.Polygon:
+		if declared == "MULTIPOLYGON" {
+			return orb.MultiPolygon{v}, nil
+		}
+	}
+	if gpkgTypeName(g.GeoJSONType()) != declared {
+		return nil, fmt.Errorf("%w: a %s does not fit a %s layer", data.ErrSchema, g.GeoJSONType(), declared)
+	}
+	return g, nil
+}
+
+func isEmpty(g orb.Geometry) bool {
+	switch v := g.(type) {
+	case orb.Point:
+		return false
+	case orb.MultiPoint:
+		return len(v) == 0
+	case orb.LineString:
+		return len(v) == 0
+	case orb.MultiLineString:
+		return len(v) == 0
+	case orb.Polygon:
+		return len(v) == 0
+	case orb.MultiPolygon:
+		return len(v) == 0
+	case orb.Collection:
+		return len(v) == 0
+	}
+	return false
+}
+
+// extend grows res.Bounds to cover b.
+func (w *target) extend(res *data.ImportResult, b orb.Bound) {
+	if !w.touched {
+		res.Bounds, w.touched = b, true
+		return
+	}
+	res.Bounds = res.Bounds.Union(b)
+}
+
+// storedValue converts a record's value to what a column of field f stores: int64, float64,
+// string, a 0/1 integer for BOOLEAN, DATE as YYYY-MM-DD and DATETIME as
+// YYYY-MM-DDTHH:MM:SS.sssZ (UTC), as GDAL writes them. Integral float64 values (as JSON gives
+// them) fit INTEGER fields.
+func storedValue(f data.Field, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	bad := func() error { return fmt.Errorf("%w: %v (%T) is not a valid %s value", data.ErrSchema, v, v, f.Type) }
+	switch f.Type {
+	case data.Integer:
+		switch n := v.(type) {
+		case int64:
+			return n, nil
+		case float64:
+			if n == float64(int64(n)) && n > -1<<53 && n < 1<<53 {
+				return int64(n), nil
+			}
+		}
+		return nil, bad()
+	case data.Real:
+		switch n := v.(type) {
+		case int64:
+			return float64(n), nil
+		case float64:
+			return n, nil
+		}
+		return nil, bad()
+	case data.Boolean:
+		if b, ok := v.(bool); ok {
+			if b {
+				return int64(1), nil
+			}
+			return int64(0), nil
+		}
+		return nil, bad()
+	case data.Date:
+		s, ok := v.(string)
+		if !ok || !isDate(s) {
+			return nil, bad()
+		}
+		if _, err := time.Parse(time.DateOnly, s); err != nil {
+			return nil, bad()
+		}
+		return s, nil
+	case data.DateTime:
+		s, ok := v.(string)
+		if !ok {
+			return nil, bad()
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			if t, err = time.Parse(time.DateOnly, s); err != nil {
+				return nil, bad()
+			}
+		}
+		return t.UTC().Format("2006-01-02T15:04:05.000Z"), nil
+	}
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	return nil, bad()
+}
