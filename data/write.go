@@ -69,8 +69,8 @@ type Importer interface {
 // (all properties) before it changes; an error from check aborts the change and is returned, so
 // that a caller can compare ETags without a race.
 type Editor interface {
-	// Insert adds a feature to collection coll and returns its id.
-	Insert(ctx context.Context, coll string, r *Record) (int64, error)
+	// Insert adds features to collection coll, all or none, and returns their ids.
+	Insert(ctx context.Context, coll string, rs []*Record) ([]int64, error)
 	// Update replaces feature id's geometry and properties with r's (properties r lacks become
 	// NULL) or, with patch, changes only the properties r has (a nil value sets NULL) and the
 	// geometry if r has one. It returns the feature's bounds before and after.

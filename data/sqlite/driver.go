@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"fmt"
 	"net/url"
 
 	"github.com/mattn/go-sqlite3"
@@ -37,11 +38,14 @@ func openDB(path, mode string) *sql.DB {
 	return sql.OpenDB(connector{dsn: u.String(), drv: drv})
 }
 
+// cacheKiB is the page cache of each connection.
+const cacheKiB = 8000
+
 // registerGPKGFuncs adds the SQL functions that the GeoPackage R-tree triggers call
 // (ST_IsEmpty, ST_MinX, ST_MaxX, ST_MinY, ST_MaxY), as GDAL and QGIS do, so that writes to a
 // feature table keep its R-tree index current.
 func registerGPKGFuncs(c *sqlite3.SQLiteConn) error {
-	if _, err := c.Exec("PRAGMA cache_size=-8000", nil); err != nil {
+	if _, err := c.Exec(fmt.Sprintf("PRAGMA cache_size=-%d", cacheKiB), nil); err != nil {
 		return err
 	}
 	funcs := map[string]func(orb.Bound) float64{

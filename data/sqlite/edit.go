@@ -27,36 +27,41 @@ func (s *Store) editable(coll string) (*table, error) {
 	return tb, nil
 }
 
-// Insert adds a feature (data.Editor). The R-tree triggers keep the index current.
-func (s *Store) Insert(ctx context.Context, coll string, r *data.Record) (int64, error) {
+// Insert adds features in one transaction (data.Editor). The R-tree triggers keep the index
+// current.
+func (s *Store) Insert(ctx context.Context, coll string, rs []*data.Record) ([]int64, error) {
 	tb, err := s.editable(coll)
 	if err != nil {
-		return 0, err
-	}
-	cols, args, err := tb.row(r, false)
-	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer tx.Rollback()
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
-	res, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", quote(tb.name), strings.Join(cols, ", "), marks), args...)
-	if err != nil {
-		return 0, err
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, err
-	}
-	if b := bound(r.Geometry); b != nil {
-		if err := logChange(ctx, tx, tb.name, b); err != nil {
-			return 0, err
+	ids := make([]int64, 0, len(rs))
+	for _, r := range rs {
+		cols, args, err := tb.row(r, false)
+		if err != nil {
+			return nil, err
+		}
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+		res, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", quote(tb.name), strings.Join(cols, ", "), marks), args...)
+		if err != nil {
+			return nil, err
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+		if b := bound(r.Geometry); b != nil {
+			if err := logChange(ctx, tx, tb.name, b); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return id, tx.Commit()
+	return ids, tx.Commit()
 }
 
 // Update replaces or patches a feature (data.Editor).

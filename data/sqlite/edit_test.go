@@ -18,10 +18,11 @@ func TestEdits(t *testing.T) {
 	if _, err := s.Import(ctx, data.ImportSpec{Layer: "events", GeometryType: "POINT", Fields: eventFields}, feed(events(10, 0), 0)); err != nil {
 		t.Fatal(err)
 	}
-	id, err := s.Insert(ctx, "events", &data.Record{Geometry: orb.Point{5, 5}, Properties: map[string]any{"key": "new", "deaths": int64(3)}})
-	if err != nil || id != 11 {
-		t.Fatalf("insert: %d %v", id, err)
+	ids, err := s.Insert(ctx, "events", []*data.Record{{Geometry: orb.Point{5, 5}, Properties: map[string]any{"key": "new", "deaths": int64(3)}}})
+	if err != nil || len(ids) != 1 || ids[0] != 11 {
+		t.Fatalf("insert: %v %v", ids, err)
 	}
+	id := ids[0]
 	// Patch changes only what it names; the geometry stays.
 	before, after, err := s.Update(ctx, "events", id, &data.Record{Properties: map[string]any{"deaths": int64(4), "score": nil}}, true, nil)
 	if err != nil || before != after || before.Min != (orb.Point{5, 5}) {
@@ -61,10 +62,16 @@ func TestEdits(t *testing.T) {
 		err  error
 		want string
 	}{
-		"unknown property": {func() error { _, err := s.Insert(ctx, "events", &data.Record{Properties: map[string]any{"nope": 1.0}}); return err }(), "field nope"},
-		"wrong type":       {func() error { _, err := s.Insert(ctx, "events", &data.Record{Properties: map[string]any{"deaths": "x"}}); return err }(), "field deaths"},
+		"unknown property": {func() error {
+			_, err := s.Insert(ctx, "events", []*data.Record{{Properties: map[string]any{"nope": 1.0}}})
+			return err
+		}(), "field nope"},
+		"wrong type": {func() error {
+			_, err := s.Insert(ctx, "events", []*data.Record{{Properties: map[string]any{"deaths": "x"}}})
+			return err
+		}(), "field deaths"},
 		"wrong geometry": {func() error {
-			_, err := s.Insert(ctx, "events", &data.Record{Geometry: orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 0}}}})
+			_, err := s.Insert(ctx, "events", []*data.Record{{Geometry: orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 0}}}}})
 			return err
 		}(), "a Polygon does not fit a POINT layer"},
 	} {
@@ -102,7 +109,7 @@ func TestConcurrentEdits(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range 10 {
-				if _, err := s.Insert(ctx, "events", &data.Record{Geometry: orb.Point{float64(w), float64(i)}, Properties: map[string]any{"deaths": int64(w)}}); err != nil {
+				if _, err := s.Insert(ctx, "events", []*data.Record{{Geometry: orb.Point{float64(w), float64(i)}, Properties: map[string]any{"deaths": int64(w)}}}); err != nil {
 					errs <- err
 				}
 			}

@@ -17,6 +17,9 @@ import (
 
 var _ data.Importer = (*Store)(nil)
 
+// importCacheKiB is the page cache of an import's connection (the others have cacheKiB).
+const importCacheKiB = 64 << 10
+
 // Import writes records into the feature table spec.Layer, creating it (EPSG:4326, "fid" key,
 // "geom" column, R-tree) when the file has no such table. It implements data.Importer: one
 // transaction, so that an error, a cancelled ctx or a killed process leaves the file as it
@@ -30,6 +33,12 @@ func (s *Store) Import(ctx context.Context, spec data.ImportSpec, next func() (*
 		return res, err
 	}
 	defer conn.Close()
+	// A bulk write touches pages all over the table, its indexes and the R-tree: a cache of
+	// importCacheKiB keeps them in memory instead of spilling to the WAL again and again.
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", importCacheKiB)); err != nil {
+		return res, err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = -%d", cacheKiB))
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return res, err
@@ -49,6 +58,10 @@ func (s *Store) Import(ctx context.Context, spec data.ImportSpec, next func() (*
 			return res, err
 		}
 	}
+	// go-sqlite3 starts a goroutine per statement to watch a cancellable context; per record
+	// that costs more than the insert. The loop checks ctx itself, and the transaction is
+	// still rolled back when ctx ends.
+	rowCtx := context.WithoutCancel(ctx)
 	for {
 		r, err := next()
 		if err == io.EOF {
@@ -60,7 +73,7 @@ func (s *Store) Import(ctx context.Context, spec data.ImportSpec, next func() (*
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		if err := w.write(ctx, r, &res); err != nil {
+		if err := w.write(rowCtx, r, &res); err != nil {
 			var bad *recordError
 			if !errors.As(err, &bad) {
 				return res, err
@@ -115,9 +128,11 @@ type target struct {
 	nextID                int64
 	insert, update        *sql.Stmt
 	find, rtreeGet        *sql.Stmt
-	rtreePut, rtreeDel    *sql.Stmt
+	upsert                *sql.Stmt // INSERT ... ON CONFLICT(key) DO NOTHING, when the key is unique
 	args                  []any
-	touched               bool // res.Bounds holds something
+	entries               []rtreeEntry // R-tree entries to write at the end
+	emptied               bool         // Replace emptied the layer: the R-tree starts empty
+	touched               bool         // res.Bounds holds something
 }
 
 // openTarget finds the table spec.Layer in the file, or creates it from spec's schema, and
@@ -271,25 +286,33 @@ func (w *target) prepare(ctx context.Context, tx *sql.Tx, spec data.ImportSpec) 
 	}
 	w.insert = prep(fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", quote(w.name), cols, marks))
 	if w.rtree != "" {
-		w.rtreePut = prep("INSERT OR REPLACE INTO " + quote(w.rtree) + " (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)")
-		w.rtreeDel = prep("DELETE FROM " + quote(w.rtree) + " WHERE id = ?")
 		w.rtreeGet = prep("SELECT minx, maxx, miny, maxy FROM " + quote(w.rtree) + " WHERE id = ?")
 	}
 	if w.key >= 0 {
 		k := w.fields[w.key].Name
-		if _, e := tx.ExecContext(ctx, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
-			quote(w.name+"_"+k+"_key"), quote(w.name), quote(k))); e != nil {
-			return e
+		// With a unique index on the key, SQLite finds the row to update while it inserts;
+		// keys that repeat in the layer already need a lookup per record instead.
+		if _, e := tx.ExecContext(ctx, fmt.Sprintf("CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s)",
+			quote(w.name+"_"+k+"_unique"), quote(w.name), quote(k))); e == nil {
+			w.upsert = prep(fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO NOTHING",
+				quote(w.name), cols, marks, quote(k)))
+			w.find = prep(fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", quote(w.pk), quote(w.name), quote(k)))
+			w.update = prep(fmt.Sprintf("UPDATE %s SET %s WHERE %s = ?", quote(w.name), sets, quote(w.pk)))
+		} else {
+			if _, e := tx.ExecContext(ctx, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
+				quote(w.name+"_"+k+"_key"), quote(w.name), quote(k))); e != nil {
+				return e
+			}
+			w.find = prep(fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? ORDER BY 1 LIMIT 1", quote(w.pk), quote(w.name), quote(k)))
+			w.update = prep(fmt.Sprintf("UPDATE %s SET %s WHERE %s = ?", quote(w.name), sets, quote(w.pk)))
 		}
-		w.find = prep(fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? ORDER BY 1 LIMIT 1", quote(w.pk), quote(w.name), quote(k)))
-		w.update = prep(fmt.Sprintf("UPDATE %s SET %s WHERE %s = ?", quote(w.name), sets, quote(w.pk)))
 	}
 	w.args = make([]any, 2+len(w.fields))
 	return err
 }
 
 func (w *target) close() {
-	for _, st := range []*sql.Stmt{w.insert, w.update, w.find, w.rtreeGet, w.rtreePut, w.rtreeDel} {
+	for _, st := range []*sql.Stmt{w.insert, w.update, w.find, w.upsert, w.rtreeGet} {
 		if st != nil {
 			st.Close()
 		}
@@ -306,9 +329,7 @@ func (w *target) empty(ctx context.Context, tx *sql.Tx, res *data.ImportResult) 
 		if minx.Valid {
 			w.extend(res, orb.Bound{Min: orb.Point{minx.Float64, miny.Float64}, Max: orb.Point{maxx.Float64, maxy.Float64}})
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+quote(w.rtree)); err != nil {
-			return err
-		}
+		w.emptied = true // finish writes the R-tree from scratch
 	}
 	_, err := tx.ExecContext(ctx, "DELETE FROM "+quote(w.name))
 	return err
@@ -327,16 +348,39 @@ func (w *target) write(ctx context.Context, r *data.Record, res *data.ImportResu
 		}
 	}
 	w.args[1] = blob
+	present := 0
 	for i, f := range w.fields {
-		v, err := storedValue(f, r.Properties[f.Name])
-		if err != nil {
+		v, ok := r.Properties[f.Name]
+		if ok {
+			present++
+		}
+		if v, err = storedValue(f, v); err != nil {
 			return &recordError{where: r.Where, field: f.Name, err: err}
 		}
 		w.args[2+i] = v
 	}
-	for name := range r.Properties {
-		if !w.hasField(name) {
-			return &recordError{where: r.Where, field: name, err: fmt.Errorf("%w: not in layer %s", data.ErrSchema, w.name)}
+	if present < len(r.Properties) { // a property the layer does not have
+		for name := range r.Properties {
+			if !w.hasField(name) {
+				return &recordError{where: r.Where, field: name, err: fmt.Errorf("%w: not in layer %s", data.ErrSchema, w.name)}
+			}
+		}
+	}
+	if w.upsert != nil { // the key is unique: try the insert, and update only on a conflict
+		id := w.nextID
+		w.args[0] = id
+		done, err := w.upsert.ExecContext(ctx, w.args...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.Where, err)
+		}
+		n, err := done.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			w.nextID++
+			res.Inserted++
+			return w.index(id, g, res)
 		}
 	}
 	id := int64(0)
@@ -366,7 +410,7 @@ func (w *target) write(ctx context.Context, r *data.Record, res *data.ImportResu
 		}
 		res.Inserted++
 	}
-	return w.index(ctx, id, g, res)
+	return w.index(id, g, res)
 }
 
 func (w *target) hasField(name string) bool {
@@ -394,26 +438,30 @@ func (w *target) oldBounds(ctx context.Context, id int64, res *data.ImportResult
 	return nil
 }
 
-// index writes feature id's bounds to the R-tree, as the triggers would.
-func (w *target) index(ctx context.Context, id int64, g orb.Geometry, res *data.ImportResult) error {
+// index notes feature id's bounds for the R-tree, which finish writes.
+func (w *target) index(id int64, g orb.Geometry, res *data.ImportResult) error {
 	if g == nil || isEmpty(g) {
 		if w.rtree != "" {
-			_, err := w.rtreeDel.ExecContext(ctx, id)
-			return err
+			w.entries = append(w.entries, rtreeEntry{id: id, gone: true})
 		}
 		return nil
 	}
 	b := g.Bound()
 	w.extend(res, b)
-	if w.rtree == "" {
-		return nil
+	if w.rtree != "" {
+		w.entries = append(w.entries, newRtreeEntry(id, b))
 	}
-	_, err := w.rtreePut.ExecContext(ctx, id, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
-	return err
+	return nil
 }
 
-// finish puts the triggers back, updates the layer's extent and records the change.
+// finish writes the R-tree, puts the triggers back, updates the layer's extent and records the
+// change.
 func (w *target) finish(ctx context.Context, tx *sql.Tx, res data.ImportResult) error {
+	if w.rtree != "" {
+		if err := writeRtree(ctx, tx, w.rtree, w.entries, w.emptied); err != nil {
+			return err
+		}
+	}
 	for _, t := range w.triggers {
 		if _, err := tx.ExecContext(ctx, t); err != nil {
 			return err

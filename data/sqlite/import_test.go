@@ -111,7 +111,7 @@ func TestImportNewLayer(t *testing.T) {
 		t.Fatalf("changes %+v, %d, %v", changes, last, err)
 	}
 	// The R-tree triggers are back: a later plain insert is indexed.
-	if _, err := s.Insert(ctx, "events", &data.Record{Geometry: orb.Point{10, 10}, Properties: map[string]any{"key": "later"}}); err != nil {
+	if _, err := s.Insert(ctx, "events", []*data.Record{{Geometry: orb.Point{10, 10}, Properties: map[string]any{"key": "later"}}}); err != nil {
 		t.Fatal(err)
 	}
 	far := orb.Bound{Min: orb.Point{9, 9}, Max: orb.Point{11, 11}}

@@ -29,6 +29,9 @@ type Options struct {
 	TimeFields map[string]string
 	// Logger receives one line per table that is skipped and why. Nil means slog.Default().
 	Logger *slog.Logger
+	// ReadOnly opens the file without ever writing to it, not even to switch it to WAL mode:
+	// for reading someone else's file, such as an import's source.
+	ReadOnly bool
 }
 
 // Store serves every feature table of one GeoPackage file as a collection.
@@ -52,7 +55,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := check(ctx, path); err != nil {
 		return nil, err
 	}
-	db := openDB(path, "rw")
+	mode := "rw"
+	if opts.ReadOnly {
+		mode = "ro"
+	}
+	db := openDB(path, mode)
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	s := &Store{db: db, path: path, opts: opts, counts: newCountCache(path)}
@@ -156,3 +163,6 @@ func sortedKeys(m map[string]*table) []string {
 	sort.Strings(ids)
 	return ids
 }
+
+// Path returns the file the store serves.
+func (s *Store) Path() string { return s.path }

@@ -65,8 +65,12 @@ func createFeatureTable(ctx context.Context, tx *sql.Tx, l data.Layer) error {
 			return fmt.Errorf("create table %s: %w", l.Name, err)
 		}
 	}
+	title := l.Title
+	if title == "" { // identifiers are unique, and a layer is known by its name
+		title = l.Name
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
-		VALUES (?, 'features', ?, ?, 4326)`, l.Name, l.Title, l.Description); err != nil {
+		VALUES (?, 'features', ?, ?, 4326)`, l.Name, title, l.Description); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)`,
