@@ -2,33 +2,45 @@ package web
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/paulmach/orb"
 
 	"github.com/harmattan/harmattan/data"
 	"github.com/harmattan/harmattan/tiles"
 )
 
-// freshness empties the tile cache when the store's data changed behind the server's back
-// (another program wrote to the file), looking at most once a second.
+// freshness keeps the tile cache true to the data. Writes through this server drop the tiles
+// they touch at once (invalidate). Writes by other processes (imports, other replicas, QGIS)
+// are noticed within a second: when the store's version changes, the changes it logged are
+// read and just their tiles dropped, and when the store logged nothing (a program that does not
+// log, like QGIS or ogr2ogr) the whole cache is emptied.
 type freshness struct {
 	versions data.Versioned // nil: the store cannot tell
+	changes  data.ChangeLog // nil: every outside change empties the cache
 	cache    *tiles.Cache
+	buffer   int // the largest buffer tiles are built with, in 4096ths of a tile
+	log      *slog.Logger
 
 	mu      sync.Mutex
 	version string
+	seq     int64 // the last change read from the log
 	checked time.Time
-	gen     uint64 // how many times the cache was emptied
+	gen     uint64 // bumped whenever tiles are dropped
 }
 
-func newFreshness(store data.Store, cache *tiles.Cache) *freshness {
-	v, _ := store.(data.Versioned)
-	return &freshness{versions: v, cache: cache}
+func newFreshness(store data.Store, cache *tiles.Cache, buffer int, log *slog.Logger) *freshness {
+	f := &freshness{cache: cache, buffer: buffer, log: log}
+	f.versions, _ = store.(data.Versioned)
+	f.changes, _ = store.(data.ChangeLog)
+	return f
 }
 
-// generation returns the cache's generation, first emptying the cache if the data changed. A
+// generation returns the cache's generation, first dropping what changed if the data did. A
 // tile built from data read during one generation may only be cached in the same generation:
-// otherwise it could hold data older than the change that emptied the cache.
+// otherwise it could hold data older than the change that dropped its predecessor.
 func (f *freshness) generation(ctx context.Context) uint64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -40,12 +52,55 @@ func (f *freshness) generation(ctx context.Context) uint64 {
 	if err != nil || v == f.version {
 		return f.gen
 	}
-	if f.version != "" {
+	first := f.version == ""
+	f.version = v
+	if f.changes == nil {
+		if !first {
+			f.cache.Clear()
+			f.gen++
+		}
+		return f.gen
+	}
+	changes, seq, err := f.changes.Changes(ctx, f.seq)
+	if err != nil {
+		f.log.Warn("reading the change log; emptying the tile cache", "err", err)
 		f.cache.Clear()
 		f.gen++
+		return f.gen
 	}
-	f.version = v
+	f.seq = seq
+	if first {
+		return f.gen // the cache is empty, and the log only says where to start
+	}
+	if len(changes) == 0 {
+		f.cache.Clear() // changed by a program that does not log
+	}
+	for _, c := range changes {
+		f.drop(c.Layer, c.Bounds)
+	}
+	f.gen++
 	return f.gen
+}
+
+// invalidate drops the tiles of layer that a write through this server touched.
+func (f *freshness) invalidate(layer string, bounds []orb.Bound) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.drop(layer, bounds)
+	f.gen++
+}
+
+// drop removes cached tiles; the caller holds mu.
+func (f *freshness) drop(layer string, bounds []orb.Bound) {
+	world := orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
+	switch {
+	case layer == "":
+		f.cache.Clear()
+	case len(bounds) == 0:
+		f.cache.Invalidate(layer, f.buffer, world)
+	default:
+		f.cache.Invalidate(layer, f.buffer, bounds...)
+	}
 }
 
 // current reports whether gen is still the cache's generation.

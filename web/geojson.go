@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"math"
 	"strconv"
@@ -195,7 +197,7 @@ func appendFloat(b []byte, f float64) []byte {
 	return strconv.AppendFloat(b, f, 'f', -1, 64)
 }
 
-const hex = "0123456789abcdef"
+const hexDigits = "0123456789abcdef"
 
 // appendString writes s as a JSON string. Invalid UTF-8 becomes U+FFFD; <, > and & are
 // escaped so the output is safe to embed in HTML, as encoding/json does.
@@ -220,7 +222,7 @@ func appendString(b []byte, s string) []byte {
 			case '\t':
 				b = append(b, '\\', 't')
 			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			}
 			i++
 			start = i
@@ -236,7 +238,7 @@ func appendString(b []byte, s string) []byte {
 		}
 		if r == '\u2028' || r == '\u2029' {
 			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
 			i += size
 			start = i
 			continue
@@ -245,4 +247,13 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// featureETag is a strong ETag of a feature's content (id, geometry and properties as
+// GeoJSON), the same whichever server computes it, so that If-Match works across replicas.
+func featureETag(f *data.Feature, fields []data.Field) string {
+	j := newJSONWriter(io.Discard)
+	j.feature(f, fields)
+	sum := sha256.Sum256(j.buf)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -49,7 +50,12 @@ func (s *server) conformance(c echo.Context) error {
 	if _, err := queryParams(c, only("f")); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"conformsTo": append(append([]string(nil), conformsTo...), tilesConformance...)})
+	classes := append(append([]string(nil), conformsTo...), tilesConformance...)
+	if len(s.opts.Tokens) > 0 {
+		classes = append(classes, "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+			"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update", "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features")
+	}
+	return c.JSON(http.StatusOK, map[string]any{"conformsTo": classes})
 }
 
 // collectionDoc is a collection as /collections describes it.
@@ -77,6 +83,10 @@ func (s *server) collectionDoc(c echo.Context, coll data.Collection, format stri
 		link{Href: href(c, p+"/tiles", nil), Rel: relTilesets, Type: typeJSON, Title: coll.Title + " as vector and raster tiles"},
 		link{Href: href(c, "/tiles/"+url.PathEscape(coll.ID)+".json", nil), Rel: "describedby", Type: typeJSON, Title: "TileJSON of " + coll.Title},
 	)
+	for _, f := range []string{"geojson", "csv", "geojsonl"} {
+		links = append(links, link{Href: href(c, p+"/download", with(nil, "f", f)), Rel: "enclosure",
+			Type: ExportFormats[f].MediaType, Title: "All of " + coll.Title + " as one " + strings.ToUpper(f) + " file"})
+	}
 	doc := collectionDoc{ID: coll.ID, Title: coll.Title, Description: coll.Description, ItemType: "feature", CRS: []string{crs84}, Links: links}
 	extent := map[string]any{}
 	if b := coll.Extent; !b.IsZero() || b.Min != b.Max {
@@ -164,8 +174,11 @@ func (s *server) items(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if r.format == "html" {
+	switch r.format {
+	case "html":
 		return s.itemsHTML(c, coll, r, fields, matched)
+	case "csv":
+		return s.itemsCSV(c, coll, r)
 	}
 
 	// Stream: the header goes out with the first feature (or at the end), so that an error
@@ -256,7 +269,8 @@ func (s *server) item(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := collectionPath(coll.ID) + "/items/" + strconv.FormatInt(fid, 10)
+	p := itemPath(coll.ID, fid)
+	c.Response().Header().Set("ETag", featureETag(feat, coll.Fields))
 	links := append(selfLinks(c, p, nil, f, typeGeoJSON, "This feature"),
 		link{Href: href(c, collectionPath(coll.ID), nil), Rel: "collection", Type: typeJSON, Title: coll.Title})
 	if f == "html" {

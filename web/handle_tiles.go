@@ -343,13 +343,21 @@ func sortedCopy(s []string) []string {
 
 // etagMatches implements If-None-Match: "*" or any listed tag (weak comparison).
 func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+	for _, t := range splitTags(header) {
 		if t == "*" || t == etag {
 			return true
 		}
 	}
 	return false
+}
+
+// splitTags returns the entity tags of an If-Match or If-None-Match header, without W/.
+func splitTags(header string) []string {
+	var out []string
+	for _, t := range strings.Split(header, ",") {
+		out = append(out, strings.TrimPrefix(strings.TrimSpace(t), "W/"))
+	}
+	return out
 }
 
 func acceptsGzip(r *http.Request) bool {

@@ -84,6 +84,14 @@ func (s *server) api(c echo.Context) error {
 			obj{"name": "tileCol", "in": "path", "required": true, "schema": obj{"type": "integer"}},
 			obj{"name": "f", "in": "query", "required": false, "schema": obj{"type": "string", "enum": []string{"mvt", "png"}}},
 		}, tileParams...), tileResponses("The tile"))
+	paths["/collections/{collectionId}/download"] = get("The whole collection as one file",
+		"GeoJSON, newline-delimited GeoJSON or CSV (lon/lat or WKT columns), streamed.",
+		[]any{ref("collectionId"), obj{"name": "f", "in": "query", "required": false,
+			"schema": obj{"type": "string", "enum": []string{"geojson", "geojsonl", "csv"}, "default": "geojson"}}},
+		obj{"200": obj{"description": "The collection", "content": obj{typeGeoJSON: obj{}, ExportFormats["geojsonl"].MediaType: obj{}, "text/csv": obj{}}}})
+	if len(s.opts.Tokens) > 0 {
+		s.writeOperations(paths)
+	}
 	for _, coll := range colls {
 		params := itemsParameterRefs()
 		for _, f := range coll.Fields {
@@ -106,7 +114,8 @@ func (s *server) api(c echo.Context) error {
 		"servers": []any{obj{"url": baseURL(c)}},
 		"paths":   paths,
 		"components": obj{
-			"parameters": s.parameters(),
+			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"}},
+			"parameters":      s.parameters(),
 			"schemas": obj{
 				"exception": obj{"type": "object", "required": []string{"code"},
 					"properties": obj{"code": obj{"type": "string"}, "description": obj{"type": "string"}}},
@@ -195,4 +204,41 @@ func tilesetNames(ts map[string]data.Tileset) string {
 	}
 	sort.Strings(names)
 	return ": " + strings.Join(names, ", ")
+}
+
+// writeOperations adds OGC API – Features Part 4 create, replace, update and delete to paths.
+func (s *server) writeOperations(paths obj) {
+	body := func(d string, types ...string) obj {
+		content := obj{}
+		for _, t := range types {
+			content[t] = obj{}
+		}
+		return obj{"required": true, "description": d, "content": content}
+	}
+	ifMatch := obj{"name": "If-Match", "in": "header", "required": false,
+		"description": "The feature's ETag as read: the write fails with 412 if it changed since", "schema": obj{"type": "string"}}
+	errs := func(r obj) obj {
+		r["400"] = errorResponse("The body does not fit the collection (property, type or geometry)")
+		r["401"] = errorResponse("No valid bearer token")
+		r["403"] = errorResponse("The token may not write to this collection")
+		r["404"] = errorResponse("No such collection or feature")
+		r["413"] = errorResponse("The body is too large")
+		r["415"] = errorResponse("The body is not GeoJSON")
+		return r
+	}
+	security := []any{obj{"bearer": []string{}}}
+	items := paths["/collections/{collectionId}/items"].(obj)
+	items["post"] = obj{"summary": "Add features", "security": security, "parameters": []any{ref("collectionId")},
+		"requestBody": body("A GeoJSON Feature or FeatureCollection, all written or none", typeGeoJSON, typeJSON),
+		"responses":   errs(obj{"201": obj{"description": "Created; Location names a single new feature, a collection answers its ids"}})}
+	item := paths["/collections/{collectionId}/items/{featureId}"].(obj)
+	params := []any{ref("collectionId"), ref("featureId"), ifMatch}
+	item["put"] = obj{"summary": "Replace a feature", "security": security, "parameters": params,
+		"requestBody": body("A GeoJSON Feature; properties it lacks become null", typeGeoJSON, typeJSON),
+		"responses":   errs(obj{"200": obj{"description": "The feature as stored, with its new ETag"}, "412": errorResponse("If-Match did not match")})}
+	item["patch"] = obj{"summary": "Update some properties or the geometry of a feature", "security": security, "parameters": params,
+		"requestBody": body("A partial feature: the properties to change (null clears one) and optionally a geometry", "application/merge-patch+json", typeGeoJSON, typeJSON),
+		"responses":   errs(obj{"200": obj{"description": "The feature as stored, with its new ETag"}, "412": errorResponse("If-Match did not match")})}
+	item["delete"] = obj{"summary": "Delete a feature", "security": security, "parameters": params,
+		"responses": errs(obj{"204": obj{"description": "Deleted"}, "412": errorResponse("If-Match did not match")})}
 }

@@ -183,6 +183,11 @@ func format(c echo.Context, params url.Values) (string, error) {
 		return "json", nil
 	case "html":
 		return "html", nil
+	case "csv":
+		if c.Path() == "/collections/:id/items" {
+			return "csv", nil
+		}
+		return "", badRequest("f must be json or html")
 	case "":
 		if params.Has("f") {
 			return "", badRequest("f must be json or html")

@@ -22,6 +22,11 @@ func (s *server) routes(e *echo.Echo) {
 	get("/collections/:id", s.collection)
 	get("/collections/:id/items", s.items)
 	get("/collections/:id/items/:featureId", s.item)
+	get("/collections/:id/download", s.download)
+	e.POST("/collections/:id/items", s.createItems)
+	e.PUT("/collections/:id/items/:featureId", s.replaceItem)
+	e.PATCH("/collections/:id/items/:featureId", s.replaceItem)
+	e.DELETE("/collections/:id/items/:featureId", s.deleteItem)
 	get("/static/*", s.static())
 
 	get("/tiles.json", s.tileJSON)
@@ -37,14 +42,16 @@ func (s *server) routes(e *echo.Echo) {
 
 // cors lets any origin read every endpoint (our layers are meant to be embedded): the header
 // goes on every response, with or without an Origin, and preflight requests are answered.
+// Writes are allowed cross-origin too: they need a bearer token, which no browser sends by
+// itself, so there is nothing for another site to ride on.
 func cors(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set(echo.HeaderAccessControlAllowOrigin, "*")
-		h.Set(echo.HeaderAccessControlExposeHeaders, "ETag, Link, Content-Length")
+		h.Set(echo.HeaderAccessControlExposeHeaders, "ETag, Link, Location, Content-Length")
 		req := c.Request()
 		if req.Method == http.MethodOptions && req.Header.Get(echo.HeaderAccessControlRequestMethod) != "" {
-			h.Set(echo.HeaderAccessControlAllowMethods, "GET, HEAD, OPTIONS")
+			h.Set(echo.HeaderAccessControlAllowMethods, "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE")
 			if rh := req.Header.Get(echo.HeaderAccessControlRequestHeaders); rh != "" {
 				h.Set(echo.HeaderAccessControlAllowHeaders, rh)
 			}

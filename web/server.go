@@ -37,6 +37,11 @@ type Options struct {
 	// PointsBytes bounds the memory of the in-memory copies of point collections that tiles
 	// are built from (default 128 MiB; negative: no copies, every tile reads the store).
 	PointsBytes int64
+	// Tokens may write features (POST, PUT, PATCH, DELETE on items); none: the server is
+	// read-only and writes answer 405.
+	Tokens []Token
+	// MaxBodyBytes caps the body of a write (default 16 MiB).
+	MaxBodyBytes int64
 	// Tilesets are tile files (MBTiles, PMTiles) served as stored at /tiles/{name}/{z}/{x}/{y}.{ext}
 	// with their TileJSON at /tiles/{name}.json. A name shadows a collection of the same id, so
 	// callers should refuse such clashes. The server does not close them.
@@ -89,6 +94,9 @@ func newServer(store data.Store, opts Options) *server {
 	if opts.PointsBytes == 0 {
 		opts.PointsBytes = 128 << 20
 	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 16 << 20
+	}
 	if opts.MaxTileLayers <= 0 {
 		opts.MaxTileLayers = 16
 	}
@@ -98,7 +106,7 @@ func newServer(store data.Store, opts Options) *server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	s.fresh = newFreshness(store, s.tileCache)
+	s.fresh = newFreshness(store, s.tileCache, max(opts.TileBuffer, tiles.DefaultClusterCell), opts.Logger)
 	s.routes(e)
 	s.handler = e
 	return s
