@@ -17,8 +17,14 @@ import (
 const usage = `harmattan serves conflict-monitoring map layers (OGC API – Features, GeoJSON, a web map).
 
 Usage:
-  harmattan serve [flags]     run the HTTP server (see: harmattan serve --help)
-  harmattan --help            show this help
+  harmattan serve [flags]      run the HTTP server (see: harmattan serve --help)
+  harmattan import [flags] SOURCE...
+                               load ACLED CSV, CSV, GeoJSON, GeoJSONL or GeoPackage data into a layer
+  harmattan export [flags]     write a layer as GeoJSON, GeoJSONL, CSV or GeoPackage
+  harmattan generate [flags]   write synthetic incidents for benchmarks
+  harmattan --help             show this help
+
+Each command takes --help.
 
 With no --db file present, serve creates it from the curated Mali dataset built into the binary.
 `
@@ -53,6 +59,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return err
 		}
 		return serve(ctx, cfg, logger)
+	case "import":
+		return importCmd(ctx, args[1:], stdout, stderr)
+	case "export":
+		return export(ctx, args[1:], stdout, stderr)
+	case "generate":
+		return generate(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -37,6 +37,8 @@ type serveConfig struct {
 	cluster      map[string]int
 	memoryMB     int
 	tilesets     map[string]string // name → path of an .mbtiles or .pmtiles file
+	tokenFile    string
+	maxBodyMB    int
 }
 
 // zoomFlag collects repeated --cluster collection=zoom values.
@@ -123,6 +125,9 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 		"soft limit of the Go heap in MiB: the collector works harder near it, keeping RSS flat while big tiles are built (0: none; GOMEMLIMIT, when set, wins)")
 	fs.Var(zoomFlag(cfg.cluster), "cluster",
 		"collection=zoom: merge the collection's points into clusters on tiles below that zoom (default incidents=8; 0 turns it off); repeatable")
+	fs.StringVar(&cfg.tokenFile, "token-file", envOr(getenv, "HARMATTAN_TOKEN_FILE", ""),
+		"file of bearer tokens that may write features (one per line, optionally followed by the collections it may write to); without it the server is read-only (env HARMATTAN_TOKEN_FILE)")
+	fs.IntVar(&cfg.maxBodyMB, "max-body-mb", 16, "largest request body of a write, in MiB")
 	fs.Var(tilesetFlag(cfg.tilesets), "tileset",
 		"name=path: serve an .mbtiles or .pmtiles file as stored at /tiles/{name}/{z}/{x}/{y}.{ext}, TileJSON at /tiles/{name}.json; repeatable")
 	fs.Usage = func() {
@@ -140,6 +145,9 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	}
 	if cfg.tileBuffer < 1 || cfg.tileBuffer > 4096 || cfg.tileMaxAge < 0 || cfg.tileCacheMB < 0 || cfg.tilePointsMB < 0 {
 		return cfg, errors.New("serve: --tile-buffer must be 1-4096, --tile-max-age, --tile-cache-mb and --tile-points-mb not negative")
+	}
+	if cfg.maxBodyMB < 1 {
+		return cfg, errors.New("serve: --max-body-mb must be at least 1")
 	}
 	if cfg.memoryMB < 0 {
 		return cfg, errors.New("serve: --memory-limit must not be negative")
@@ -166,6 +174,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		if err := createSeeded(ctx, cfg.db); err != nil {
 			return err
 		}
+	}
+	var tokens []web.Token
+	if cfg.tokenFile != "" {
+		var err error
+		if tokens, err = web.ReadTokens(cfg.tokenFile); err != nil {
+			return err
+		}
+		log.Info("writes allowed with a token", "tokens", len(tokens), "token_file", cfg.tokenFile)
 	}
 	store, err := sqlite.Open(ctx, cfg.db, sqlite.Options{TimeFields: cfg.timeFields, Logger: log})
 	if err != nil {
@@ -201,7 +217,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		Handler: web.New(store, web.Options{DefaultLimit: cfg.defaultLimit, MaxLimit: cfg.maxLimit, Logger: log,
 			TileBuffer: cfg.tileBuffer, TileMaxAge: cfg.tileMaxAge, TileCacheBytes: cacheBytes(cfg.tileCacheMB),
 			PointsBytes:  cacheBytes(cfg.tilePointsMB),
-			ClusterBelow: cfg.cluster, Tilesets: tilesets}),
+			ClusterBelow: cfg.cluster, Tilesets: tilesets, Tokens: tokens, MaxBodyBytes: int64(cfg.maxBodyMB) << 20}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      5 * time.Minute,
