@@ -14,7 +14,47 @@ import (
 type Record struct {
 	Geometry   orb.Geometry
 	Properties map[string]any
-	Where      string
+	// Names and Values hold the properties instead of Properties when Names is not nil:
+	// Values[i] is property Names[i]. A reader that makes many records shares one Names slice
+	// between them, which lets a store match names to columns once instead of per record.
+	Names  []string
+	Values []any
+	Where  string
+}
+
+// Property returns the value of property name and whether the record has it.
+func (r *Record) Property(name string) (any, bool) {
+	if r.Names == nil {
+		v, ok := r.Properties[name]
+		return v, ok
+	}
+	for i, n := range r.Names {
+		if n == name {
+			return r.Values[i], true
+		}
+	}
+	return nil, false
+}
+
+// Len returns the number of properties.
+func (r *Record) Len() int {
+	if r.Names == nil {
+		return len(r.Properties)
+	}
+	return len(r.Names)
+}
+
+// Each calls fn for every property of the record.
+func (r *Record) Each(fn func(name string, v any)) {
+	if r.Names == nil {
+		for k, v := range r.Properties {
+			fn(k, v)
+		}
+		return
+	}
+	for i, n := range r.Names {
+		fn(n, r.Values[i])
+	}
 }
 
 // ImportMode says what an import does with a layer that exists.

@@ -183,8 +183,10 @@ func (j importJob) run(ctx context.Context, stdout, stderr io.Writer) error {
 		return nil, io.EOF
 	})
 	defer stopReading()
-	// The heap holds little but garbage while records stream through: collect less often.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	// The heap holds little but garbage while records stream through: collect less often,
+	// within a memory bound.
+	defer debug.SetGCPercent(debug.SetGCPercent(300))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(128 << 20))
 	start := time.Now()
 	stop := prog.start()
 	var res data.ImportResult

@@ -287,4 +287,33 @@ func TestImportKilled(t *testing.T) {
 			t.Fatalf("round %d: a killed import changed the database:\n%s\n%s\n%s", round, before, after, stderr.String())
 		}
 	}
+
+	// Into a new file: it is built under a temporary name, so a killed import leaves no file.
+	fresh := filepath.Join(dir, "fresh.gpkg")
+	cmd := exec.Command(os.Args[0], "import", "--db", fresh, "--layer", "big", big)
+	cmd.Env = append(os.Environ(), "HARMATTAN_MAIN=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		building, _ := filepath.Glob(filepath.Join(dir, ".fresh.gpkg.*.building"))
+		if len(building) == 1 {
+			if fi, err := os.Stat(building[0]); err == nil && fi.Size() >= 8<<20 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the new file never reached 8 MB")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	if err := cmd.Wait(); err == nil {
+		t.Fatal("the import into a new file finished before it was killed")
+	}
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Fatalf("a killed import into a new file left %s: %v", fresh, err)
+	}
 }

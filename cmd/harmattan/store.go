@@ -17,25 +17,15 @@ type writableStore interface {
 	data.Importer
 }
 
-// withWritableStore opens the GeoPackage at path for fn, creating an empty one when it does
-// not exist; if fn fails, a file created here is removed again, so a failed command leaves
-// nothing behind.
-func withWritableStore(ctx context.Context, path string, fn func(writableStore) error) (err error) {
-	created := false
-	if _, statErr := os.Stat(path); errors.Is(statErr, os.ErrNotExist) {
-		if err := sqlite.Create(ctx, path, nil); err != nil {
-			return err
-		}
-		created = true
+// withWritableStore opens the GeoPackage at path for fn. When there is no such file it is
+// built by fn under a temporary name and renamed into place only when fn succeeds, so a failed
+// or killed command leaves nothing behind.
+func withWritableStore(ctx context.Context, path string, fn func(writableStore) error) error {
+	opts := sqlite.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return sqlite.Build(ctx, path, opts, func(s *sqlite.Store) error { return fn(s) })
 	}
-	defer func() {
-		if err != nil && created {
-			for _, suffix := range []string{"", "-wal", "-shm"} {
-				os.Remove(path + suffix)
-			}
-		}
-	}()
-	s, err := sqlite.Open(ctx, path, sqlite.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s, err := sqlite.Open(ctx, path, opts)
 	if err != nil {
 		return err
 	}

@@ -105,11 +105,11 @@ func TestACLEDRecords(t *testing.T) {
 			if r.Geometry != tc.point {
 				t.Errorf("geometry = %v, want %v", r.Geometry, tc.point)
 			}
-			if len(r.Properties) != 31 {
-				t.Errorf("%d properties, want all 31 columns", len(r.Properties))
+			if r.Len() != 31 {
+				t.Errorf("%d properties, want all 31 columns", r.Len())
 			}
 			for k, want := range tc.props {
-				got, ok := r.Properties[k]
+				got, ok := r.Property(k)
 				if !ok || got != want {
 					t.Errorf("%s = %#v, want %#v", k, got, want)
 				}

@@ -34,6 +34,7 @@ type csvFormat struct {
 
 	r       *csv.Reader // the current pass
 	plan    []csvColumn // how next converts each column
+	names   []string    // the properties of every record: the columns not skipped
 	version int         // of the typing plan was built for
 	buf     []byte
 }
@@ -272,6 +273,12 @@ func (c *csvFormat) replan(ty *typing) {
 		}
 		c.plan[i] = p
 	}
+	c.names = c.names[:0:0] // a new slice: records already returned keep theirs
+	for _, p := range c.plan {
+		if !p.skip {
+			c.names = append(c.names, p.name)
+		}
+	}
 	c.version = ty.version
 }
 
@@ -309,7 +316,9 @@ func (c *csvFormat) next(ty *typing) (*data.Record, error) {
 			return nil, err
 		}
 	}
-	props := make(map[string]any, len(rec))
+	// Values in a slice beside the shared names: a map per record would cost more than
+	// parsing it.
+	vals := make([]any, 0, len(c.names))
 	for i, v := range rec {
 		p := &c.plan[i]
 		switch {
@@ -319,22 +328,22 @@ func (c *csvFormat) next(ty *typing) (*data.Record, error) {
 			l, _ := c.r.FieldPos(i)
 			return nil, &Error{Where: c.where(l), Field: p.name, Err: errors.New(utf8Hint)}
 		case v == "":
-			props[p.name] = nil
+			vals = append(vals, nil)
 		case !p.known || p.typ == data.Text:
-			props[p.name] = v
+			vals = append(vals, v)
 		case i == c.lon && p.typ == data.Real:
-			props[p.name] = lon
+			vals = append(vals, lon)
 		case i == c.lat && p.typ == data.Real:
-			props[p.name] = lat
+			vals = append(vals, lat)
 		default:
 			val, err := convertText(v, p.typ, c.acled)
 			if err != nil {
 				return nil, &Error{Where: where, Field: p.name, Err: err}
 			}
-			props[p.name] = val
+			vals = append(vals, val)
 		}
 	}
-	return &data.Record{Geometry: geom, Properties: props, Where: where}, nil
+	return &data.Record{Geometry: geom, Names: c.names, Values: vals, Where: where}, nil
 }
 
 // coord parses and checks the coordinate in column i.

@@ -59,7 +59,7 @@ func TestCSVLonLat(t *testing.T) {
 				t.Errorf("where, geometry = %q, %v; want %q, %v", tc.rec.Where, tc.rec.Geometry, tc.where, tc.point)
 			}
 			for k, want := range tc.props {
-				if got := tc.rec.Properties[k]; got != want {
+				if got := prop(tc.rec, k); got != want {
 					t.Errorf("%s = %#v, want %#v", k, got, want)
 				}
 			}
@@ -176,7 +176,7 @@ func TestCSVBOM(t *testing.T) {
 		t.Errorf("first field = %q, want name (without the byte order mark)", names[0])
 	}
 	recs := records(t, rs)
-	if len(recs) != 1 || recs[0].Geometry != (orb.Point{1.5, 2.5}) || recs[0].Properties["name"] != "A" {
+	if len(recs) != 1 || recs[0].Geometry != (orb.Point{1.5, 2.5}) || prop(recs[0], "name") != "A" {
 		t.Errorf("records = %v", recs)
 	}
 }
@@ -198,7 +198,7 @@ func TestCSVLatin1(t *testing.T) {
 		}
 		for i, w := range want {
 			for k, v := range w {
-				if got := recs[i].Properties[k]; got != v {
+				if got := prop(recs[i], k); got != v {
 					t.Errorf("record %d: %s = %q, want %q", i+1, k, got, v)
 				}
 			}
@@ -244,7 +244,7 @@ func TestCSVInvalidRecordRecovery(t *testing.T) {
 		t.Errorf("a value that is not a number should wrap data.ErrSchema")
 	}
 	rec, err = src.Next()
-	if err != nil || rec.Where != "bad_latitude.csv:4" || rec.Properties["name"] != "third" {
+	if err != nil || rec.Where != "bad_latitude.csv:4" || prop(rec, "name") != "third" {
 		t.Fatalf("third Next = %v, %v; want the record of line 4", rec, err)
 	}
 	if _, err := src.Next(); err != io.EOF {
@@ -282,7 +282,7 @@ func TestCSVRecordErrors(t *testing.T) {
 			if e.Where != tc.where || e.Field != tc.field || !strings.Contains(e.Error(), tc.text) {
 				t.Errorf("error = %q (where %q, field %q); want where %q, field %q, text %q", e, e.Where, e.Field, tc.where, tc.field, tc.text)
 			}
-			if tc.recovered && (len(rs) != 2 || rs[1].rec == nil || rs[1].rec.Properties["name"] != "next") {
+			if tc.recovered && (len(rs) != 2 || rs[1].rec == nil || prop(rs[1].rec, "name") != "next") {
 				t.Errorf("results after the error = %v, want the next row", rs[1:])
 			}
 		})
@@ -346,7 +346,7 @@ func TestCSVLineEndings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, rs := readAll(t, writeFile(t, "e.csv", []byte(tc.content)), ingest.Options{})
 			recs := records(t, rs)
-			if len(recs) != 2 || recs[0].Where != "e.csv:2" || recs[1].Where != "e.csv:4" || recs[1].Properties["name"] != "b" {
+			if len(recs) != 2 || recs[0].Where != "e.csv:2" || recs[1].Where != "e.csv:4" || prop(recs[1], "name") != "b" {
 				t.Fatalf("records = %v, want a on line 2 and b on line 4 (after a blank line)", recs)
 			}
 		})

@@ -75,7 +75,7 @@ func TestGeoJSONRecords(t *testing.T) {
 				t.Errorf("geometry = %v, want %v", r.rec.Geometry, tc.geometry)
 			}
 			for k, want := range tc.props {
-				if got, ok := r.rec.Properties[k]; !ok || got != want {
+				if got, ok := r.rec.Property(k); !ok || got != want {
 					t.Errorf("%s = %#v, want %#v", k, got, want)
 				}
 			}
@@ -289,7 +289,7 @@ func TestGeoJSONSeq(t *testing.T) {
 		if rs[2].err == nil || rs[2].err.Field != "geometry" || !strings.Contains(rs[2].err.Error(), `"north" is not a number`) {
 			t.Errorf("line 4: %v, want an error about the coordinate", rs[2].err)
 		}
-		if got := rs[0].rec.Properties["rank"]; got != 1.0 {
+		if got := prop(rs[0].rec, "rank"); got != 1.0 {
 			t.Errorf("rank = %#v, want 1.0 (the field is REAL)", got)
 		}
 	})
@@ -306,7 +306,7 @@ func TestGeoJSONSeq(t *testing.T) {
 			t.Fatalf("got %d records, want %d", len(recs), len(want))
 		}
 		for i, w := range want {
-			if recs[i].Where != w.where || recs[i].Properties["name"] != w.name {
+			if recs[i].Where != w.where || prop(recs[i], "name") != w.name {
 				t.Errorf("record %d = %q %v, want %q %q", i+1, recs[i].Where, recs[i].Properties, w.where, w.name)
 			}
 		}

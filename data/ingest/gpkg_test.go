@@ -94,7 +94,7 @@ func TestGeoPackage(t *testing.T) {
 				t.Errorf("where, geometry = %q, %v; want %q, %v", tc.rec.Where, tc.rec.Geometry, tc.where, tc.point)
 			}
 			for k, want := range tc.props {
-				if got, ok := tc.rec.Properties[k]; !ok || got != want {
+				if got, ok := tc.rec.Property(k); !ok || got != want {
 					t.Errorf("%s = %#v, want %#v", k, got, want)
 				}
 			}

@@ -97,3 +97,9 @@ func fieldNames(sch ingest.Schema) []string {
 	}
 	return names
 }
+
+// prop returns a record's property (nil when it has none).
+func prop(r *data.Record, name string) any {
+	v, _ := r.Property(name)
+	return v
+}

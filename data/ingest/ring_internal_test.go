@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -42,23 +41,6 @@ func TestSelfIntersection(t *testing.T) {
 				t.Errorf("selfIntersection = %v, want %v", got, tc.want)
 			}
 		})
-	}
-}
-
-func TestSelfIntersectionIsFast(t *testing.T) {
-	if raceDetector {
-		t.Skip("timings mean nothing under the race detector")
-	}
-	rings := map[string]orb.Ring{"circle": circle(5000, 0), "comb": comb(1000, 2000),
-		"flat comb": flip(comb(1000, 2000)), "star": star(2500)}
-	for name, r := range rings {
-		start := time.Now()
-		for i := 0; i < 10; i++ {
-			selfIntersection(r)
-		}
-		if d := time.Since(start) / 10; d > 10*time.Millisecond {
-			t.Errorf("%s of %d points: %v per test, want a few milliseconds at most", name, len(r), d)
-		}
 	}
 }
 

@@ -48,7 +48,7 @@ func TestUseSchema(t *testing.T) {
 			src.UseSchema(forced)
 			recs := records(t, drain(t, src))
 			for k, want := range tc.want {
-				if got := recs[0].Properties[k]; got != want {
+				if got := prop(recs[0], k); got != want {
 					t.Errorf("%s = %#v, want %#v", k, got, want)
 				}
 			}
@@ -104,8 +104,8 @@ func TestSourceLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rec.Properties["population"] != int64(130690) {
-			t.Errorf("population = %#v, want int64 130690", rec.Properties["population"])
+		if prop(rec, "population") != int64(130690) {
+			t.Errorf("population = %#v, want int64 130690", prop(rec, "population"))
 		}
 		if _, err := src.Schema(t.Context()); err == nil {
 			t.Error("Schema after Next: no error")

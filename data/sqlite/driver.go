@@ -23,12 +23,21 @@ type connector struct {
 func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
 func (c connector) Driver() driver.Driver                        { return c.drv }
 
-// openDB opens path with the given SQLite URI mode ("ro", "rw" or "rwc").
+// openDB opens path with the given mode: SQLite's URI modes "ro", "rw" and "rwc" (the
+// writable ones in WAL mode), or "private", for a file no other process sees yet (see Build):
+// its rollback journal is kept in memory and nothing is synced.
 func openDB(path, mode string) *sql.DB {
 	q := url.Values{}
 	q.Set("mode", mode)
 	q.Set("_busy_timeout", "5000")
-	if mode != "ro" {
+	switch mode {
+	case "ro":
+	case "private":
+		q.Set("mode", "rw")
+		q.Set("_journal_mode", "MEMORY")
+		q.Set("_synchronous", "OFF")
+		q.Set("_txlock", "immediate")
+	default:
 		q.Set("_journal_mode", "WAL")
 		q.Set("_synchronous", "NORMAL")
 		q.Set("_txlock", "immediate")

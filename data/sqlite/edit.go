@@ -184,13 +184,17 @@ func (tb *table) row(r *data.Record, patch bool) ([]string, []any, error) {
 		}
 		cols, args = append(cols, quote(tb.geom)), append(args, blob)
 	}
-	for name := range r.Properties {
-		if _, ok := tb.coll.Field(name); !ok {
-			return nil, nil, &recordError{where: r.Where, field: name, err: fmt.Errorf("%w: collection %s has no such property", data.ErrSchema, tb.coll.ID)}
+	var unknown string
+	r.Each(func(name string, _ any) {
+		if _, ok := tb.coll.Field(name); !ok && unknown == "" {
+			unknown = name
 		}
+	})
+	if unknown != "" {
+		return nil, nil, &recordError{where: r.Where, field: unknown, err: fmt.Errorf("%w: collection %s has no such property", data.ErrSchema, tb.coll.ID)}
 	}
 	for _, f := range tb.coll.Fields {
-		v, given := r.Properties[f.Name]
+		v, given := r.Property(f.Name)
 		if patch && !given {
 			continue
 		}

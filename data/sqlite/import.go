@@ -18,7 +18,7 @@ import (
 var _ data.Importer = (*Store)(nil)
 
 // importCacheKiB is the page cache of an import's connection (the others have cacheKiB).
-const importCacheKiB = 64 << 10
+const importCacheKiB = 16 << 10
 
 // Import writes records into the feature table spec.Layer, creating it (EPSG:4326, "fid" key,
 // "geom" column, R-tree) when the file has no such table. It implements data.Importer: one
@@ -27,6 +27,18 @@ const importCacheKiB = 64 << 10
 // then the triggers are put back, all inside the transaction. After the commit the catalog is
 // read again, so the layer is served at once.
 func (s *Store) Import(ctx context.Context, spec data.ImportSpec, next func() (*data.Record, error)) (data.ImportResult, error) {
+	res, err := s.importTx(ctx, spec, next)
+	if err != nil {
+		return res, err
+	}
+	if err := s.loadCatalog(ctx, s.opts); err != nil {
+		return res, fmt.Errorf("imported, but the catalog cannot be read again: %w", err)
+	}
+	return res, nil
+}
+
+// importTx does the import's transaction on a connection of its own.
+func (s *Store) importTx(ctx context.Context, spec data.ImportSpec, next func() (*data.Record, error)) (data.ImportResult, error) {
 	var res data.ImportResult
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -90,13 +102,7 @@ func (s *Store) Import(ctx context.Context, spec data.ImportSpec, next func() (*
 	if err := w.finish(ctx, tx, res); err != nil {
 		return res, err
 	}
-	if err := tx.Commit(); err != nil {
-		return res, err
-	}
-	if err := s.loadCatalog(ctx, s.opts); err != nil {
-		return res, fmt.Errorf("imported, but the catalog cannot be read again: %w", err)
-	}
-	return res, nil
+	return res, tx.Commit()
 }
 
 // recordError is a record that does not fit the layer; Import hands it to OnInvalid.
@@ -133,6 +139,8 @@ type target struct {
 	entries               []rtreeEntry // R-tree entries to write at the end
 	emptied               bool         // Replace emptied the layer: the R-tree starts empty
 	touched               bool         // res.Bounds holds something
+	names                 []string     // the Names of the last record written
+	colOf                 []int        // the column of each of names, or -1
 }
 
 // openTarget finds the table spec.Layer in the file, or creates it from spec's schema, and
@@ -348,23 +356,8 @@ func (w *target) write(ctx context.Context, r *data.Record, res *data.ImportResu
 		}
 	}
 	w.args[1] = blob
-	present := 0
-	for i, f := range w.fields {
-		v, ok := r.Properties[f.Name]
-		if ok {
-			present++
-		}
-		if v, err = storedValue(f, v); err != nil {
-			return &recordError{where: r.Where, field: f.Name, err: err}
-		}
-		w.args[2+i] = v
-	}
-	if present < len(r.Properties) { // a property the layer does not have
-		for name := range r.Properties {
-			if !w.hasField(name) {
-				return &recordError{where: r.Where, field: name, err: fmt.Errorf("%w: not in layer %s", data.ErrSchema, w.name)}
-			}
-		}
+	if err := w.values(r); err != nil {
+		return err
 	}
 	if w.upsert != nil { // the key is unique: try the insert, and update only on a conflict
 		id := w.nextID
@@ -413,13 +406,61 @@ func (w *target) write(ctx context.Context, r *data.Record, res *data.ImportResu
 	return w.index(id, g, res)
 }
 
-func (w *target) hasField(name string) bool {
-	for _, f := range w.fields {
-		if f.Name == name {
-			return true
+// values converts r's properties into w.args, one per field (nil for those r lacks).
+func (w *target) values(r *data.Record) error {
+	if r.Names == nil {
+		present := 0
+		for i, f := range w.fields {
+			v, ok := r.Properties[f.Name]
+			if ok {
+				present++
+			}
+			sv, err := storedValue(f, v)
+			if err != nil {
+				return &recordError{where: r.Where, field: f.Name, err: err}
+			}
+			w.args[2+i] = sv
+		}
+		if present == len(r.Properties) {
+			return nil
+		}
+		for name := range r.Properties { // a property the layer does not have
+			if w.column(name) < 0 {
+				return &recordError{where: r.Where, field: name, err: fmt.Errorf("%w: not in layer %s", data.ErrSchema, w.name)}
+			}
+		}
+		return nil
+	}
+	// Records that share their Names: match names to columns once.
+	if len(r.Names) != len(w.names) || len(r.Names) > 0 && &r.Names[0] != &w.names[0] {
+		w.names, w.colOf = r.Names, w.colOf[:0]
+		for _, n := range r.Names {
+			w.colOf = append(w.colOf, w.column(n))
 		}
 	}
-	return false
+	clear(w.args[2:])
+	for i, v := range r.Values {
+		j := w.colOf[i]
+		if j < 0 {
+			return &recordError{where: r.Where, field: r.Names[i], err: fmt.Errorf("%w: not in layer %s", data.ErrSchema, w.name)}
+		}
+		sv, err := storedValue(w.fields[j], v)
+		if err != nil {
+			return &recordError{where: r.Where, field: w.fields[j].Name, err: err}
+		}
+		w.args[2+j] = sv
+	}
+	return nil
+}
+
+// column returns the index in w.fields of the field called name, or -1.
+func (w *target) column(name string) int {
+	for i, f := range w.fields {
+		if f.Name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // oldBounds adds the indexed bounds of feature id to res.Bounds.
@@ -442,7 +483,7 @@ func (w *target) oldBounds(ctx context.Context, id int64, res *data.ImportResult
 func (w *target) index(id int64, g orb.Geometry, res *data.ImportResult) error {
 	if g == nil || isEmpty(g) {
 		if w.rtree != "" {
-			w.entries = append(w.entries, rtreeEntry{id: id, gone: true})
+			w.entries = append(w.entries, goneEntry(id))
 		}
 		return nil
 	}

@@ -59,6 +59,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.ReadOnly {
 		mode = "ro"
 	}
+	return open(ctx, path, opts, mode)
+}
+
+func open(ctx context.Context, path string, opts Options, mode string) (*Store, error) {
 	db := openDB(path, mode)
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/paulmach/orb"
 )
@@ -19,12 +20,20 @@ import (
 // tables, in SQLite's own node format (sqlite/ext/rtree/rtree.c). Tests check the result with
 // SQLite's rtreecheck().
 
-// rtreeEntry is one feature's box as SQLite's R-tree stores it: float32, rounded outwards.
+// rtreeEntry is one feature's box as SQLite's R-tree stores it: float32, rounded outwards. An
+// import holds one per feature it writes (24 bytes, and no pointers for the collector to scan).
 type rtreeEntry struct {
 	id                     int64
-	minx, maxx, miny, maxy float32
-	gone                   bool // the feature lost its geometry: remove its entry
+	minx, maxx, miny, maxy float32 // minx NaN: the feature lost its geometry; remove its entry
 }
+
+// goneEntry marks feature id as having no geometry any more.
+func goneEntry(id int64) rtreeEntry {
+	nan := float32(math.NaN())
+	return rtreeEntry{id: id, minx: nan}
+}
+
+func (e rtreeEntry) gone() bool { return e.minx != e.minx }
 
 func newRtreeEntry(id int64, b orb.Bound) rtreeEntry {
 	return rtreeEntry{id: id, minx: roundDown(b.Min[0]), maxx: roundUp(b.Max[0]), miny: roundDown(b.Min[1]), maxy: roundUp(b.Max[1])}
@@ -92,7 +101,7 @@ func insertRtree(ctx context.Context, tx *sql.Tx, rtree string, entries []rtreeE
 	}
 	defer del.Close()
 	for _, e := range entries {
-		if e.gone {
+		if e.gone() {
 			_, err = del.ExecContext(ctx, e.id)
 		} else {
 			_, err = put.ExecContext(ctx, e.id, e.minx, e.maxx, e.miny, e.maxy)
@@ -130,7 +139,7 @@ func rebuildRtree(ctx context.Context, tx *sql.Tx, rtree string, entries []rtree
 		if i+1 < len(all) && all[i+1].id == e.id {
 			continue
 		}
-		if !e.gone {
+		if !e.gone() {
 			kept = append(kept, e)
 		}
 	}
@@ -172,7 +181,8 @@ type nodeWriter struct {
 	size                int
 	node, rowid, parent *sql.Stmt
 	next                int64 // the next free node number (1 is the root)
-	blob                []byte
+	blob, ids           []byte
+	leafOf              [][2]int64 // id, leaf node number
 }
 
 func newNodeWriter(ctx context.Context, tx *sql.Tx, rtree string, size int) (*nodeWriter, error) {
@@ -187,8 +197,10 @@ func newNodeWriter(ctx context.Context, tx *sql.Tx, rtree string, size int) (*no
 		return st
 	}
 	w.node = prep("INSERT INTO " + quote(rtree+"_node") + " (nodeno, data) VALUES (?, ?)")
-	w.rowid = prep("INSERT INTO " + quote(rtree+"_rowid") + " (rowid, nodeno) VALUES (?, ?)")
-	w.parent = prep("INSERT INTO " + quote(rtree+"_parent") + " (nodeno, parentnode) VALUES (?, ?)")
+	// One statement per node, its cells' ids passed as a JSON array: a statement per cell
+	// would cost more than the rest of the packing.
+	w.rowid = prep("INSERT INTO " + quote(rtree+"_rowid") + " (rowid, nodeno) SELECT value ->> 0, value ->> 1 FROM json_each(?)")
+	w.parent = prep("INSERT INTO " + quote(rtree+"_parent") + " (nodeno, parentnode) SELECT value, ? FROM json_each(?)")
 	if err != nil {
 		w.close()
 	}
@@ -207,13 +219,19 @@ func (w *nodeWriter) close() {
 // the root last as node 1.
 func (w *nodeWriter) pack(ctx context.Context, entries []rtreeEntry, maxCells int) error {
 	if len(entries) <= maxCells {
-		return w.write(ctx, 1, 0, entries, true)
+		if err := w.write(ctx, 1, 0, entries, true); err != nil {
+			return err
+		}
+		return w.flushRowids(ctx)
 	}
 	level, depth := entries, 0
 	for {
 		groups := strGroups(level, maxCells)
 		if len(groups) == 1 {
-			return w.write(ctx, 1, depth, groups[0], depth == 0)
+			if err := w.write(ctx, 1, depth, groups[0], depth == 0); err != nil {
+				return err
+			}
+			return w.flushRowids(ctx)
 		}
 		var parents []rtreeEntry
 		for _, g := range groups {
@@ -248,14 +266,46 @@ func (w *nodeWriter) write(ctx context.Context, nodeno int64, depth int, cells [
 	if _, err := w.node.ExecContext(ctx, nodeno, b); err != nil {
 		return err
 	}
-	for _, c := range cells {
-		var err error
-		if leaf {
-			_, err = w.rowid.ExecContext(ctx, c.id, nodeno)
-		} else {
-			_, err = w.parent.ExecContext(ctx, c.id, nodeno)
+	if len(cells) == 0 {
+		return nil
+	}
+	ids := append(w.ids[:0], '[')
+	for i, c := range cells {
+		if i > 0 {
+			ids = append(ids, ',')
 		}
-		if err != nil {
+		ids = strconv.AppendInt(ids, c.id, 10)
+	}
+	w.ids = append(ids, ']')
+	if leaf { // written in id order once all leaves are out: see flushRowids
+		for _, c := range cells {
+			w.leafOf = append(w.leafOf, [2]int64{c.id, nodeno})
+		}
+		return nil
+	}
+	_, err := w.parent.ExecContext(ctx, nodeno, string(w.ids))
+	return err
+}
+
+// flushRowids writes the leaf of every entry into the _rowid table in ascending id order, so
+// that its B-tree is appended to rather than split at random, in batches passed as JSON.
+func (w *nodeWriter) flushRowids(ctx context.Context) error {
+	slices.SortFunc(w.leafOf, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
+	const batch = 1024
+	for i := 0; i < len(w.leafOf); i += batch {
+		b := append(w.ids[:0], '[')
+		for j, p := range w.leafOf[i:min(i+batch, len(w.leafOf))] {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '[')
+			b = strconv.AppendInt(b, p[0], 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, p[1], 10)
+			b = append(b, ']')
+		}
+		w.ids = append(b, ']')
+		if _, err := w.rowid.ExecContext(ctx, string(w.ids)); err != nil {
 			return err
 		}
 	}
