@@ -73,6 +73,7 @@ warm
 for z in 5 7; do run "incidents z$z clustered" "$(paths incidents $z "$attrs")" "incidents-$z"; done
 echo "== cached (clustering on)"
 start
+warm
 for z in 5 9; do
   f=$(paths incidents $z "$attrs")
   while read -r p; do curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port$p"; done <"$f"

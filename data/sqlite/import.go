@@ -129,8 +129,7 @@ type target struct {
 	geomType              string       // declared GeoPackage type, upper case
 	fields                []data.Field // the columns written, in statement order
 	key                   int          // index in fields of the upsert key, or -1
-	created               bool
-	triggers              []string // the R-tree triggers' SQL, put back by finish
+	triggers              []string     // the R-tree triggers' SQL, put back by finish
 	nextID                int64
 	insert, update        *sql.Stmt
 	find, rtreeGet        *sql.Stmt
@@ -167,7 +166,7 @@ func openTarget(ctx context.Context, tx *sql.Tx, spec data.ImportSpec) (*target,
 		if err := createFeatureTable(ctx, tx, l); err != nil {
 			return nil, err
 		}
-		w.created, w.geom, w.geomType, srs = true, "geom", strings.ToUpper(l.GeometryType), 4326
+		w.geom, w.geomType, srs = "geom", strings.ToUpper(l.GeometryType), 4326
 	case err != nil:
 		return nil, err
 	}
