@@ -15,7 +15,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 )
 
-// The web map's colours (web/static/app.js, style.css), written out again so that a change on
+// The web map's colours (web/static/mapstyle.js, style.css), written out again so that a change on
 // either side fails a test.
 var styleWebEvents = []struct {
 	name string
@@ -57,9 +57,9 @@ func TestDefaultStyleIncidentColors(t *testing.T) {
 
 // TestDefaultStyleMatchesWebMap reads the palette from the web map's own script.
 func TestDefaultStyleMatchesWebMap(t *testing.T) {
-	src, err := os.ReadFile("../web/static/app.js")
+	src, err := os.ReadFile("../web/static/mapstyle.js")
 	if errors.Is(err, fs.ErrNotExist) {
-		t.Skip("web/static/app.js not found")
+		t.Skip("web/static/mapstyle.js not found")
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -67,13 +67,13 @@ func TestDefaultStyleMatchesWebMap(t *testing.T) {
 	s := DefaultStyle("incidents", "Point")
 	events := regexp.MustCompile(`\{\s*name:\s*'([^']+)',\s*color:\s*'#([0-9A-Fa-f]{6})'\s*\}`).FindAllSubmatch(src, -1)
 	if len(events) != 6 {
-		t.Fatalf("found %d event types in app.js, want 6", len(events))
+		t.Fatalf("found %d event types in mapstyle.js, want 6", len(events))
 	}
 	for _, m := range events {
 		rgb, _ := strconv.ParseUint(string(m[2]), 16, 32)
 		want := styleAlpha(styleHex(uint32(rgb)), 0.85)
 		if got, ok := s.Colors[string(m[1])]; !ok || got != want {
-			t.Errorf("%s: DefaultStyle has %v, app.js %v", m[1], got, want)
+			t.Errorf("%s: DefaultStyle has %v, mapstyle.js %v", m[1], got, want)
 		}
 	}
 	consts := map[string]color.NRGBA{
@@ -84,12 +84,12 @@ func TestDefaultStyleMatchesWebMap(t *testing.T) {
 	for name, got := range consts {
 		m := regexp.MustCompile(`var ` + name + ` = '#([0-9A-Fa-f]{6})'`).FindSubmatch(src)
 		if m == nil {
-			t.Errorf("%s not found in app.js", name)
+			t.Errorf("%s not found in mapstyle.js", name)
 			continue
 		}
 		rgb, _ := strconv.ParseUint(string(m[1]), 16, 32)
 		if want := styleHex(uint32(rgb)); got.R != want.R || got.G != want.G || got.B != want.B {
-			t.Errorf("%s: DefaultStyle has %v, app.js %v", name, got, want)
+			t.Errorf("%s: DefaultStyle has %v, mapstyle.js %v", name, got, want)
 		}
 	}
 }

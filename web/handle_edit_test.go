@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -44,16 +43,7 @@ func editServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "seed.gpkg")
-	if err := sqlite.Create(context.Background(), path, layers); err != nil {
-		t.Fatal(err)
-	}
-	store, err := sqlite.Open(context.Background(), path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return newServer(store, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Tokens: tokens, MaxBodyBytes: 1 << 16})
+	return layersServer(t, layers, Options{Tokens: tokens, MaxBodyBytes: 1 << 16})
 }
 
 // send makes a request with a body; header pairs are name, value.

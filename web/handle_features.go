@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +24,9 @@ var conformsTo = []string{
 
 const (
 	crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-	trs   = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+	// relTilesetFile links the landing page to the TileJSON of each --tileset file.
+	relTilesetFile = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-map"
+	trs            = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 )
 
 func (s *server) landing(c echo.Context) error {
@@ -39,6 +42,16 @@ func (s *server) landing(c echo.Context) error {
 		link{Href: href(c, "/conformance", nil), Rel: "conformance", Type: typeJSON, Title: "Conformance classes"},
 		link{Href: href(c, "/collections", nil), Rel: "data", Type: typeJSON, Title: "The feature collections"},
 	)
+	// The --tileset files, so that the map can offer raster ones as base layers.
+	names := make([]string, 0, len(s.opts.Tilesets))
+	for n := range s.opts.Tilesets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		links = append(links, link{Href: href(c, "/tiles/"+url.PathEscape(n)+".json", nil), Rel: relTilesetFile,
+			Type: typeJSON, Title: n})
+	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"title":       "Harmattan",
 		"description": "Conflict-monitoring map layers (incidents, bases, regions) as OGC API – Features, GeoJSON and a web map.",

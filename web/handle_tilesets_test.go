@@ -228,6 +228,16 @@ func TestTilesetTileJSON(t *testing.T) {
 		mustJSON(t, pm["bounds"]) != "[-12,10,4,25]" || mustJSON(t, pm["center"]) != "[-4,17,1]" {
 		t.Errorf("pm %v", pm)
 	}
+	// The landing page links every tileset's TileJSON, for the map's base layers.
+	var names []string
+	for _, l := range getJSON(t, h, "/", 200)["links"].([]any) {
+		if m := l.(map[string]any); m["rel"] == relTilesetFile {
+			names = append(names, m["title"].(string)+" "+m["href"].(string))
+		}
+	}
+	if strings.Join(names, ", ") != "basemap http://example.com/tiles/basemap.json, pm http://example.com/tiles/pm.json, roads http://example.com/tiles/roads.json" {
+		t.Errorf("landing links to tilesets: %v", names)
+	}
 	getJSON(t, h, "/tiles/roads.json?f=json", 400)
 	if incidents := getJSON(t, h, "/tiles/incidents.json", 200); incidents["vector_layers"] == nil {
 		t.Error("the collections' TileJSON changed")

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/harmattan/harmattan/data"
 	"github.com/harmattan/harmattan/data/seed"
 	"github.com/harmattan/harmattan/data/sqlite"
 )
@@ -23,7 +24,13 @@ func seededServer(t testing.TB, opts Options) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "seed.gpkg")
+	return layersServer(t, layers, opts).handler
+}
+
+// layersServer serves a fresh GeoPackage holding layers; logs are discarded.
+func layersServer(t testing.TB, layers []data.Layer, opts Options) *server {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "layers.gpkg")
 	if err := sqlite.Create(context.Background(), path, layers); err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +40,7 @@ func seededServer(t testing.TB, opts Options) http.Handler {
 	}
 	t.Cleanup(func() { store.Close() })
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	return New(store, opts)
+	return newServer(store, opts)
 }
 
 // do sends a request through the router; header pairs are name, value.

@@ -67,6 +67,13 @@ func (s *server) api(c echo.Context) error {
 		obj{"200": obj{"description": "TileJSON", "content": obj{typeJSON: obj{}}}})
 	paths["/tiles.json"] = get("TileJSON 3.0.0 of several collections", "", []any{layersParam},
 		obj{"200": obj{"description": "TileJSON", "content": obj{typeJSON: obj{}}}})
+	paths["/embed"] = get("Map for an iframe",
+		"The map without panels: the given collections (default all), fitted to bbox or else to the data, filtered by datetime, with its sources and a link to the full map.",
+		[]any{layersParam, ref("bbox"), ref("datetime")}, obj{"200": obj{"description": "The map page", "content": obj{typeHTML: obj{}}}})
+	paths["/styles/{name}.json"] = get("MapLibre GL style",
+		"Style version 8 drawing one collection, or every collection for \"all\", from the vector tiles (its source is the TileJSON); no glyphs or sprite needed.",
+		[]any{obj{"name": "name", "in": "path", "required": true, "description": "Collection id or all", "schema": obj{"type": "string"}}},
+		obj{"200": obj{"description": "The style", "content": obj{typeJSON: obj{}}}})
 	paths["/tileMatrixSets"] = get("Tile matrix sets", "", []any{ref("f")}, jsonOrHTML("The tile matrix sets"))
 	paths["/tileMatrixSets/{tileMatrixSetId}"] = get("A tile matrix set", "Only WebMercatorQuad.",
 		[]any{obj{"name": "tileMatrixSetId", "in": "path", "required": true, "schema": obj{"type": "string", "enum": []string{"WebMercatorQuad"}}}, ref("f")},

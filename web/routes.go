@@ -9,7 +9,10 @@ import (
 
 // routes registers the whole URL surface. Every GET route answers HEAD too.
 func (s *server) routes(e *echo.Echo) {
-	e.Pre(middleware.RemoveTrailingSlash())
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
+		// /embed/ keeps its slash: the page's relative URLs depend on it (see embedBase).
+		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/embed/" },
+	}))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, DisablePrintStack: true}))
 	e.Pre(cors)
 	get := func(path string, h echo.HandlerFunc) {
@@ -28,6 +31,9 @@ func (s *server) routes(e *echo.Echo) {
 	e.PATCH("/collections/:id/items/:featureId", s.replaceItem)
 	e.DELETE("/collections/:id/items/:featureId", s.deleteItem)
 	get("/static/*", s.static())
+	get("/embed", s.embed)
+	get("/embed/", s.embed)
+	get("/styles/:name", s.style) // {name}.json
 
 	get("/tiles.json", s.tileJSON)
 	get("/tiles/:a", s.tileJSON) // {layer}.json

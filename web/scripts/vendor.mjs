@@ -37,6 +37,19 @@ function vendorLeaflet() {
   console.log(`leaflet ${version}: leaflet.js, leaflet.css, LICENSE, images/{${images.join(',')}}`);
 }
 
+// --- Leaflet.markercluster (clusters the incidents of small layers) -------
+function vendorMarkerCluster() {
+  const pkg = join(modules, 'leaflet.markercluster');
+  const dst = join(vendorDir, 'leaflet.markercluster');
+  rmSync(dst, { recursive: true, force: true });
+  mkdirSync(dst, { recursive: true });
+  const files = ['leaflet.markercluster.js', 'MarkerCluster.css', 'MarkerCluster.Default.css'];
+  for (const name of files) copyFileSync(join(pkg, 'dist', name), join(dst, name));
+  copyFileSync(join(pkg, 'MIT-LICENCE.txt'), join(dst, 'LICENSE'));
+  const version = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')).version;
+  console.log(`leaflet.markercluster ${version}: ${files.join(', ')}, LICENSE`);
+}
+
 // --- Country outlines ----------------------------------------------------
 function pointInBox([x, y]) {
   return x >= AOI.minX && x <= AOI.maxX && y >= AOI.minY && y <= AOI.maxY;
@@ -146,4 +159,5 @@ function vendorCountries() {
 
 mkdirSync(vendorDir, { recursive: true });
 vendorLeaflet();
+vendorMarkerCluster();
 vendorCountries();

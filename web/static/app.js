@@ -24,103 +24,28 @@
   var PICK_HALF = window.matchMedia('(pointer: coarse)').matches ? 8 : 4;
   var PICK_LIMIT = 5;
 
-  // Okabe–Ito colour-blind-safe palette, one fixed colour per ACLED event type.
-  var EVENT_TYPES = [
-    { name: 'Battles', color: '#D55E00' },
-    { name: 'Violence against civilians', color: '#CC79A7' },
-    { name: 'Explosions/Remote violence', color: '#E69F00' },
-    { name: 'Riots', color: '#0072B2' },
-    { name: 'Protests', color: '#56B4E9' },
-    { name: 'Strategic developments', color: '#009E73' }
-  ];
-  var OTHER_EVENT_COLOR = '#7A7A7A';
+  // The shared look (mapstyle.js).
+  var M = window.HarmattanMap;
+  var KNOWN_ORDER = M.KNOWN_ORDER, orderCollections = M.orderCollections, sortFeatures = M.sortFeatures;
+  var EVENT_TYPES = M.EVENT_TYPES, OTHER_EVENT_COLOR = M.OTHER_EVENT_COLOR, OPERATORS = M.OPERATORS;
+  var el = M.el, append = M.append, escapeHTML = M.escapeHTML, link = M.link, formatCount = M.formatCount;
+  var incidentStyle = M.incidentStyle, baseIcon = M.baseIcon,
+    regionStyle = M.regionStyle, genericStyle = M.genericStyle, featureTitle = M.featureTitle,
+    buildPopup = M.buildPopup, fatalityRadius = M.fatalityRadius, featureDate = M.featureDate;
 
-  // Base operators: colour lives in style.css (class), the letter is drawn in the square.
-  var OPERATORS = [
-    { name: 'MINUSMA', cls: 'op-minusma', letter: 'U' },
-    { name: 'Barkhane', cls: 'op-barkhane', letter: 'B' },
-    { name: 'Wagner Group (reported)', cls: 'op-wagner', letter: 'W' }
-  ];
-  var OTHER_OPERATOR = { name: 'Other', cls: 'op-other', letter: '' };
-
-  var PRECISION_TEXT = {
-    1: 'exact place',
-    2: 'near the place',
-    3: 'region only'
-  };
-
-  var REGION_COLOR = '#2F5D80';
-  var GENERIC_COLOR = '#5B4636';
-
-  // Preferred order of the known collections; others follow in server order.
-  var KNOWN_ORDER = ['incidents', 'bases', 'regions'];
 
   var narrow = window.matchMedia('(max-width: 640px)').matches;
-
-  // ---------------------------------------------------------------------
-  // Small DOM helpers (text only, never innerHTML with data)
-  // ---------------------------------------------------------------------
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function append(parent) {
-    for (var i = 1; i < arguments.length; i++) {
-      if (arguments[i]) parent.appendChild(arguments[i]);
-    }
-    return parent;
-  }
-
-  // Only for strings that Leaflet insists on treating as HTML (layer names).
-  function escapeHTML(s) {
-    return String(s).replace(/[&<>"']/g, function (c) {
-      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
-    });
-  }
-
-  function safeHref(url) {
-    if (typeof url !== 'string') return null;
-    var trimmed = url.trim();
-    if (!/^https?:\/\//i.test(trimmed)) return null;
-    try {
-      return new URL(trimmed).href;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function link(href, text, className) {
-    var a = el('a', className, text);
-    a.href = href;
-    a.target = '_blank';
-    a.rel = 'noopener noreferrer';
-    return a;
-  }
-
-  function formatCount(n) {
-    return Number(n).toLocaleString('en-US');
-  }
-
-  function isBlank(v) {
-    return v === null || v === undefined || v === '';
-  }
-
-  function humanize(key) {
-    var s = String(key).replace(/_/g, ' ');
-    return s.charAt(0).toUpperCase() + s.slice(1);
-  }
 
   // ---------------------------------------------------------------------
   // Map and base layers
   // ---------------------------------------------------------------------
 
+  // The state a link carries (view, layers, time, filters): see state.js.
+  var initial = window.HarmattanState.parse(location.hash);
+
   var map = L.map('map', {
-    center: CENTER,
-    zoom: ZOOM,
+    center: initial.center || CENTER,
+    zoom: typeof initial.zoom === 'number' ? initial.zoom : ZOOM,
     minZoom: 3,
     maxZoom: 18,
     zoomSnap: 0.5,
@@ -147,21 +72,14 @@
   makePane('vectors', 425);
   makePane('incidents', 430);
   makePane('highlight', 440).style.pointerEvents = 'none';
+  makePane('clusters', 650); // incident clusters, above the base markers (600)
 
   var outlineAttribution = 'Outline: <a href="https://www.naturalearthdata.com/" target="_blank" rel="noopener noreferrer">Natural Earth</a> via world-atlas';
 
   var countries = L.geoJSON(null, {
     pane: 'outline',
     interactive: false,
-    style: function (feature) {
-      var isMali = feature && feature.properties && feature.properties.name === 'Mali';
-      return {
-        color: isMali ? '#6F675B' : '#A49C8E',
-        weight: isMali ? 1.6 : 0.9,
-        fillColor: isMali ? '#FFFCF5' : '#F3EFE6',
-        fillOpacity: 1
-      };
-    }
+    style: M.countryStyle
   });
   var countryLabels = L.layerGroup();
   var outlineBase = L.layerGroup([countries, countryLabels], { attribution: outlineAttribution });
@@ -260,240 +178,6 @@
       setStatus('Country outline could not be loaded (' + err.message + ').', true);
     });
 
-  // ---------------------------------------------------------------------
-  // Styles for the known collections
-  // ---------------------------------------------------------------------
-
-  function eventColor(type) {
-    for (var i = 0; i < EVENT_TYPES.length; i++) {
-      if (EVENT_TYPES[i].name === type) return EVENT_TYPES[i].color;
-    }
-    return OTHER_EVENT_COLOR;
-  }
-
-  function fatalityRadius(f) {
-    var n = Number(f);
-    if (!isFinite(n) || n <= 0) return 3.5;
-    return Math.min(3.5 + 1.25 * Math.sqrt(n), 30);
-  }
-
-  function precisionOf(props) {
-    var p = Number(props && props.geo_precision);
-    return p === 2 || p === 3 ? p : 1;
-  }
-
-  // Precision 1: solid fill, dark outline. 2: dashed, light fill. 3: dashed, hollow.
-  function incidentStyle(props) {
-    var color = eventColor(props.event_type);
-    var prec = precisionOf(props);
-    var style = {
-      radius: fatalityRadius(props.fatalities),
-      color: '#222222',
-      weight: 1,
-      opacity: 0.9,
-      fillColor: color,
-      fillOpacity: 0.85,
-      dashArray: null
-    };
-    if (prec === 2) {
-      style.color = color;
-      style.weight = 2;
-      style.opacity = 1;
-      style.fillOpacity = 0.35;
-      style.dashArray = '4 3';
-    } else if (prec === 3) {
-      style.color = color;
-      style.weight = 2;
-      style.opacity = 1;
-      style.fillOpacity = 0;
-      style.dashArray = '2 3';
-    }
-    return style;
-  }
-
-  function operatorOf(name) {
-    for (var i = 0; i < OPERATORS.length; i++) {
-      if (OPERATORS[i].name === name) return OPERATORS[i];
-    }
-    return OTHER_OPERATOR;
-  }
-
-  // Several operators often used the same camp (same coordinates): such
-  // markers are placed side by side instead of hiding each other.
-  var BASE_SIZE = 18;
-  var BASE_GAP = 3;
-  var colocated = new Map();
-
-  function markColocated(features) {
-    var groups = {};
-    features.forEach(function (f) {
-      var c = f && f.geometry && f.geometry.type === 'Point' && f.geometry.coordinates;
-      if (!c) return;
-      var key = Number(c[0]).toFixed(4) + ',' + Number(c[1]).toFixed(4);
-      (groups[key] = groups[key] || []).push(f);
-    });
-    Object.keys(groups).forEach(function (key) {
-      var g = groups[key];
-      g.forEach(function (f, i) { colocated.set(f, { i: i, n: g.length }); });
-    });
-  }
-
-  function baseIcon(props, feature) {
-    var op = operatorOf(props.operator);
-    var pos = colocated.get(feature) || { i: 0, n: 1 };
-    var dx = (pos.i - (pos.n - 1) / 2) * (BASE_SIZE + BASE_GAP);
-    var half = BASE_SIZE / 2;
-    var prec = precisionOf(props);
-    var cls = 'base-icon ' + op.cls + (prec > 1 ? ' base-imprecise' : '') +
-      (isBlank(props.closed) ? '' : ' base-closed');
-    var inner = el('span', 'base-icon-inner', op.letter);
-    return L.divIcon({
-      className: cls,
-      html: inner,
-      iconSize: [BASE_SIZE, BASE_SIZE],
-      iconAnchor: [half - dx, half],
-      popupAnchor: [dx, -half],
-      tooltipAnchor: [dx, -half]
-    });
-  }
-
-  function regionStyle(feature) {
-    var p = (feature && feature.properties) || {};
-    var approx = p.approximate === true || p.approximate === 'true' || p.approximate === 1;
-    return {
-      color: REGION_COLOR,
-      weight: 2,
-      opacity: 0.9,
-      fillColor: REGION_COLOR,
-      fillOpacity: 0.05,
-      dashArray: approx ? '8 6' : null
-    };
-  }
-
-  function genericStyle() {
-    return { color: GENERIC_COLOR, weight: 2, opacity: 0.9, fillColor: GENERIC_COLOR, fillOpacity: 0.15, radius: 5 };
-  }
-
-  // ---------------------------------------------------------------------
-  // Popups and tooltips
-  // ---------------------------------------------------------------------
-
-  var DATE_KEYS = ['event_date', 'date', 'start_date', 'opened', 'time', 'datetime', 'timestamp'];
-
-  function featureTitle(props, kind) {
-    var name = props.name || props.location || props.title || props.id || (kind ? humanize(kind) : 'Feature');
-    if (kind === 'incidents' && props.name && props.location && props.name !== props.location) {
-      name = props.location;
-    }
-    return String(name);
-  }
-
-  function featureDate(props, kind) {
-    if (kind === 'incidents' || !isBlank(props.event_date)) {
-      var start = props.event_date;
-      var end = props.event_end_date;
-      if (isBlank(start)) return '';
-      return !isBlank(end) && String(end) !== String(start) ? start + ' – ' + end : String(start);
-    }
-    if (kind === 'bases' || (!isBlank(props.opened) && props.operator !== undefined)) {
-      var parts = [];
-      if (!isBlank(props.opened)) parts.push(String(props.opened));
-      if (!isBlank(props.closed)) parts.push(String(props.closed));
-      if (parts.length === 2) return parts[0] + ' – ' + parts[1];
-      if (parts.length === 1) return !isBlank(props.opened) ? 'since ' + parts[0] : 'until ' + parts[0];
-      return isBlank(props.date_note) ? '' : String(props.date_note);
-    }
-    for (var i = 0; i < DATE_KEYS.length; i++) {
-      if (!isBlank(props[DATE_KEYS[i]])) return String(props[DATE_KEYS[i]]);
-    }
-    return '';
-  }
-
-  function formatValue(v) {
-    if (v === null || v === undefined || v === '') return null;
-    if (typeof v === 'boolean') return v ? 'yes' : 'no';
-    if (typeof v === 'object') {
-      try { return JSON.stringify(v); } catch (e) { return String(v); }
-    }
-    return String(v);
-  }
-
-  function formatFatalities(props) {
-    var best = props.fatalities;
-    var low = props.fatalities_low;
-    var high = props.fatalities_high;
-    var text = isBlank(best) ? 'unknown' : String(best);
-    if (!isBlank(low) || !isBlank(high)) {
-      text += ' (' + (isBlank(low) ? '?' : low) + '–' + (isBlank(high) ? '?' : high) + ')';
-    }
-    return text;
-  }
-
-  function buildPopup(feature, kind) {
-    var props = (feature && feature.properties) || {};
-    var root = el('div', 'hm-popup');
-    var head = el('div', 'hm-popup-head');
-    append(head, el('div', 'hm-popup-title', featureTitle(props, kind)));
-    var date = featureDate(props, kind);
-    if (date) append(head, el('div', 'hm-popup-date', date));
-    append(root, head);
-
-    var table = el('table', 'hm-props');
-    var tbody = el('tbody');
-    var hasFatalityRange = Object.prototype.hasOwnProperty.call(props, 'fatalities') &&
-      (!isBlank(props.fatalities_low) || !isBlank(props.fatalities_high));
-    var sourceHref = safeHref(props.source_url);
-
-    Object.keys(props).forEach(function (key) {
-      var value = props[key];
-      if (hasFatalityRange && (key === 'fatalities_low' || key === 'fatalities_high')) return;
-      if (key === 'source_url' && sourceHref) return; // shown as the Source link below
-      var tr = el('tr');
-      var th = el('th', null, humanize(key));
-      th.scope = 'row';
-      th.title = key;
-      var td = el('td');
-      var text;
-      if (key === 'fatalities') {
-        text = hasFatalityRange ? formatFatalities(props) : formatValue(value);
-        if (hasFatalityRange) th.textContent = 'Fatalities (low–high)';
-      } else if (key === 'geo_precision' && PRECISION_TEXT[Number(value)]) {
-        text = value + ' — ' + PRECISION_TEXT[Number(value)];
-      } else {
-        text = formatValue(value);
-      }
-      if (text === null) {
-        td.className = 'hm-empty';
-        td.textContent = '—';
-      } else {
-        td.textContent = text;
-      }
-      append(tr, th, td);
-      append(tbody, tr);
-    });
-    if (feature && feature.id !== undefined && feature.id !== null && !Object.prototype.hasOwnProperty.call(props, 'id')) {
-      var idRow = el('tr');
-      var idTh = el('th', null, 'Feature id');
-      idTh.scope = 'row';
-      append(idRow, idTh, el('td', 'hm-muted', feature.id));
-      tbody.insertBefore(idRow, tbody.firstChild);
-    }
-    append(table, tbody);
-    append(root, table);
-
-    if (sourceHref) {
-      var foot = el('div', 'hm-popup-source');
-      var a = link(sourceHref, 'Source', 'hm-source-link');
-      a.title = sourceHref;
-      var host = '';
-      try { host = new URL(sourceHref).hostname; } catch (e) { host = ''; }
-      append(foot, a);
-      if (host) append(foot, el('span', 'hm-source-host', ' · ' + host));
-      append(root, foot);
-    }
-    return root;
-  }
-
   function popupOptions() {
     var w = Math.max(200, Math.min(360, window.innerWidth - 70));
     return {
@@ -574,6 +258,34 @@
   }
   map.on('overlayadd', restack);
 
+  // Incidents downloaded as GeoJSON are clustered below zoom 8, as the server clusters
+  // them in tiles: a bubble with the number of incidents and, on hover, their fatalities.
+  function makeCluster() {
+    return L.markerClusterGroup({
+      clusterPane: 'clusters',
+      disableClusteringAtZoom: 8,
+      maxClusterRadius: 36,
+      showCoverageOnHover: false,
+      spiderfyOnMaxZoom: false,
+      iconCreateFunction: function (cluster) {
+        var n = cluster.getChildCount();
+        var dead = 0;
+        cluster.getAllChildMarkers().forEach(function (m) {
+          var f = Number(m.feature && m.feature.properties && m.feature.properties.fatalities);
+          if (isFinite(f)) dead += f;
+        });
+        var size = n < 10 ? 'small' : n < 50 ? 'medium' : 'large';
+        // Numbers only: safe to write as HTML.
+        var label = formatCount(n) + ' incidents, ' + formatCount(dead) + ' fatalities; click to zoom in';
+        return L.divIcon({
+          html: '<div title="' + label + '" role="img" aria-label="' + label + '"><span>' + formatCount(n) + '</span></div>',
+          className: 'marker-cluster marker-cluster-' + size + ' hm-cluster',
+          iconSize: L.point(40, 40)
+        });
+      }
+    });
+  }
+
   function makeLayer(id) {
     if (id === 'incidents') {
       return L.geoJSON(null, {
@@ -627,19 +339,6 @@
     return generic;
   }
 
-  function sortFeatures(id, features) {
-    if (id === 'bases') {
-      markColocated(features);
-      return features;
-    }
-    if (id !== 'incidents') return features;
-    // Big circles first so that small ones stay clickable on top of them.
-    return features.slice().sort(function (a, b) {
-      var fa = Number(a && a.properties && a.properties.fatalities) || 0;
-      var fb = Number(b && b.properties && b.properties.fatalities) || 0;
-      return fb - fa;
-    });
-  }
 
   // ---------------------------------------------------------------------
   // Big collections: raster tiles drawn by the server
@@ -664,10 +363,16 @@
 
   var tiledLayers = []; // { id, layer, collection }, see makeTileLayer
 
-  function makeTileLayer(collection) {
+  function tileTemplate(id, query) {
+    return 'tiles/' + encodeURIComponent(id) + '/{z}/{x}/{y}{r}.png' + (query ? '?' + query : '');
+  }
+
+  // makeTileLayer draws a collection as raster tiles with the filters in query (datetime,
+  // event_type), which the server applies as it does to items.
+  function makeTileLayer(collection, query) {
     var id = String(collection.id);
     // {r} is "@2x" on high-density screens: the server then draws 512 px tiles.
-    var layer = L.tileLayer('tiles/' + encodeURIComponent(id) + '/{z}/{x}/{y}{r}.png', {
+    var layer = L.tileLayer(tileTemplate(id, query), {
       pane: paneFor(id),
       tileSize: 256,
       minZoom: 0,
@@ -889,13 +594,13 @@
     return new URL(base, document.baseURI);
   }
 
-  function loadAllItems(firstURL) {
+  function loadAllItems(firstURL, signal) {
     var features = [];
     var numberMatched = null;
     var seen = {};
     function page(url, n) {
       seen[url] = true;
-      return fetchJSON(url, 'application/geo+json, application/json;q=0.9').then(function (fc) {
+      return fetchJSON(url, 'application/geo+json, application/json;q=0.9', signal).then(function (fc) {
         if (!fc || !Array.isArray(fc.features)) throw new Error('not a GeoJSON FeatureCollection: ' + url);
         if (numberMatched === null && typeof fc.numberMatched === 'number') numberMatched = fc.numberMatched;
         Array.prototype.push.apply(features, fc.features);
@@ -936,6 +641,7 @@
     var types = el('ul', 'legend-list');
     EVENT_TYPES.forEach(function (t) { append(types, legendRow(swatchCircle(t.color), t.name)); });
     append(types, legendRow(swatchCircle(OTHER_EVENT_COLOR), 'Other / unknown'));
+    append(types, legendRow(el('span', 'sw sw-cluster'), 'Several incidents (zoom in; below zoom 8)'));
     append(incidents, types);
 
     append(incidents, el('h4', null, 'Location precision'));
@@ -1134,6 +840,326 @@
   }
 
   // ---------------------------------------------------------------------
+  // Time, filters and the URL
+  // ---------------------------------------------------------------------
+
+  // The filters every layer follows. from/to are dates (YYYY-MM-DD, "" for open); type is
+  // an event_type, applied by the server to the collections that have one; actor is matched
+  // here, as a case-insensitive part of the actors, actor1 or actor2 property.
+  var filters = { from: initial.from || '', to: initial.to || '', type: initial.type || '', actor: initial.actor || '' };
+
+  // filterQuery is the query string that applies the filters to a collection's items or tiles.
+  function filterQuery(entry) {
+    var q = new URLSearchParams();
+    var dt = window.HarmattanState.datetime(filters.from, filters.to);
+    if (dt && entry.temporal) q.set('datetime', dt);
+    if (filters.type && entry.hasType) q.set('event_type', filters.type);
+    return q.toString();
+  }
+
+  function actorMatches(props) {
+    if (!filters.actor) return true;
+    var text = [props.actors, props.actor1, props.actor2, props.assoc_actor_1, props.assoc_actor_2]
+      .filter(function (v) { return typeof v === 'string'; }).join(' ').toLowerCase();
+    return text.indexOf(filters.actor.toLowerCase()) >= 0;
+  }
+
+  // loadGeoJSON (re)loads a collection's features with the current filters; a newer load
+  // cancels an older one still running.
+  function loadGeoJSON(entry) {
+    var id = String(entry.collection.id);
+    if (entry.abort) entry.abort.abort();
+    var abort = new AbortController();
+    entry.abort = abort;
+    var url = itemsURL(entry.collection);
+    url.searchParams.set('limit', String(PAGE_LIMIT));
+    new URLSearchParams(filterQuery(entry)).forEach(function (v, k) { url.searchParams.set(k, v); });
+    return loadAllItems(url.href, abort.signal).then(function (res) {
+      if (abort.signal.aborted) return 0;
+      entry.abort = null;
+      var features = res.features;
+      if (!entry.hasType && features.some(function (f) { return f && f.properties && 'event_type' in f.properties; })) {
+        entry.hasType = true; // found out now: the type filter applies to it from the next load
+        if (filters.type) return loadGeoJSON(entry);
+      }
+      if (entry.hasType) features = features.filter(function (f) { return actorMatches((f && f.properties) || {}); });
+      entry.layer.clearLayers();
+      entry.layer.addData({ type: 'FeatureCollection', features: sortFeatures(id, features) });
+      if (entry.cluster) {
+        entry.cluster.clearLayers();
+        entry.cluster.addLayers(entry.layer.getLayers());
+      }
+      restack();
+      var n = features.length;
+      var text = featureCount(n);
+      if (res.numberMatched !== null && res.numberMatched > res.features.length) {
+        text = formatCount(n) + ' of ' + formatCount(res.numberMatched) + ' features';
+      }
+      entry.row.count.textContent = text;
+      updateCount();
+      return n;
+    }).catch(function (err) {
+      if (err && err.name === 'AbortError') return 0;
+      throw err;
+    });
+  }
+
+  // applyFilters reloads every layer after a change of the filters (a little later, so that
+  // dragging a slider does not send a request per pixel).
+  var applyTimer = null;
+  function applyFilters() {
+    clearTimeout(applyTimer);
+    applyTimer = setTimeout(function () {
+      Object.keys(registry).forEach(function (id) {
+        var entry = registry[id];
+        if (!entry.layer) return;
+        if (entry.tiled) {
+          entry.layer.setUrl(tileTemplate(id, filterQuery(entry)));
+        } else {
+          loadGeoJSON(entry).catch(function (err) { setStatus('Could not load ' + id + ': ' + err.message, true); });
+        }
+      });
+      writeHash();
+      document.dispatchEvent(new Event('harmattan:filters'));
+    }, 120);
+  }
+
+  // count is the number of features of collection id drawn on the map now (null for a layer
+  // drawn as tiles, whose features the browser does not have).
+  function count(id) {
+    var entry = registry[id];
+    if (!entry || !entry.layer || !map.hasLayer(entry.slot)) return 0;
+    if (entry.tiled) return null;
+    return (entry.cluster || entry.layer).getLayers().length;
+  }
+
+  var time = {}; // the time control's elements and months, once built
+
+  // updateCount shows how many incidents are drawn and their fatalities.
+  function updateCount() {
+    if (!time.count) return;
+    var entry = registry.incidents;
+    var n = count('incidents') || 0;
+    var dead = 0;
+    if (entry && entry.layer && !entry.tiled && map.hasLayer(entry.slot)) {
+      entry.layer.eachLayer(function (l) {
+        var f = Number(l.feature && l.feature.properties && l.feature.properties.fatalities);
+        if (isFinite(f)) dead += f;
+      });
+    }
+    time.count.setAttribute('data-count', String(n));
+    time.count.setAttribute('data-fatalities', String(dead));
+    time.count.textContent = formatCount(n) + (n === 1 ? ' incident' : ' incidents') + ' · ' +
+      formatCount(dead) + (dead === 1 ? ' fatality' : ' fatalities');
+  }
+
+  // months returns "YYYY-MM" for every month of the collections' temporal extents.
+  function monthsOf(collections) {
+    var lo = null;
+    var hi = null;
+    collections.forEach(function (c) {
+      var iv = c.extent && c.extent.temporal && c.extent.temporal.interval && c.extent.temporal.interval[0];
+      if (!iv) return;
+      if (iv[0] && (!lo || iv[0] < lo)) lo = iv[0];
+      if (iv[1] && (!hi || iv[1] > hi)) hi = iv[1];
+    });
+    if (!lo || !hi) return [];
+    var out = [];
+    var y = Number(lo.slice(0, 4));
+    var m = Number(lo.slice(5, 7));
+    var end = hi.slice(0, 7);
+    for (var guard = 0; guard < 2400; guard++) {
+      var ym = y + '-' + (m < 10 ? '0' : '') + m;
+      out.push(ym);
+      if (ym >= end) break;
+      m++;
+      if (m > 12) { m = 1; y++; }
+    }
+    return out;
+  }
+
+  function lastDay(ym) {
+    var d = new Date(Date.UTC(Number(ym.slice(0, 4)), Number(ym.slice(5, 7)), 0));
+    return ym + '-' + String(d.getUTCDate()).padStart(2, '0');
+  }
+
+  function monthIndex(date, fallback) {
+    if (!date) return fallback;
+    var i = time.months.indexOf(date.slice(0, 7));
+    return i >= 0 ? i : fallback;
+  }
+
+  // readSliders turns the sliders into filters.from/to: none at the full extent.
+  function readSliders() {
+    var a = Number(time.from.value);
+    var b = Number(time.to.value);
+    if (a > b) { // the thumbs crossed: keep the one being moved
+      if (document.activeElement === time.to) { a = b; time.from.value = String(a); } else { b = a; time.to.value = String(b); }
+    }
+    var full = a === 0 && b === time.months.length - 1;
+    filters.from = full ? '' : time.months[a] + '-01';
+    filters.to = full ? '' : lastDay(time.months[b]);
+    showInterval(a, b);
+  }
+
+  function showInterval(a, b) {
+    time.fromLabel.textContent = time.months[a];
+    time.toLabel.textContent = time.months[b];
+    time.root.setAttribute('data-from', time.months[a] + '-01');
+    time.root.setAttribute('data-to', lastDay(time.months[b]));
+    time.from.setAttribute('aria-valuetext', time.months[a]);
+    time.to.setAttribute('aria-valuetext', time.months[b]);
+    var span = Math.max(1, time.months.length - 1);
+    time.from.parentNode.style.setProperty('--a', (100 * a / span) + '%');
+    time.from.parentNode.style.setProperty('--b', (100 * b / span) + '%');
+  }
+
+  // play steps the interval forward a month at a time (a one-month window when the whole
+  // extent is selected), and stops at the end.
+  function togglePlay() {
+    if (time.timer) {
+      clearInterval(time.timer);
+      time.timer = null;
+      time.play.textContent = '▶ Play';
+      time.play.setAttribute('aria-pressed', 'false');
+      return;
+    }
+    var last = time.months.length - 1;
+    if (Number(time.to.value) >= last) {
+      time.to.value = String(Number(time.to.value) - Number(time.from.value));
+      time.from.value = '0';
+    }
+    time.play.textContent = '❚❚ Pause';
+    time.play.setAttribute('aria-pressed', 'true');
+    function step() {
+      var a = Number(time.from.value);
+      var b = Number(time.to.value);
+      if (b >= last) { togglePlay(); return; }
+      time.from.value = String(a + 1);
+      time.to.value = String(b + 1);
+      readSliders();
+      applyFilters();
+    }
+    step();
+    time.timer = setInterval(step, 1200);
+  }
+
+  function labelled(text, control) {
+    var label = el('label', 'hm-field');
+    append(label, el('span', 'hm-field-name', text), control);
+    return label;
+  }
+
+  // Bottom right on wide screens (the legend fills the left), with the rest on narrow ones.
+  var TimeControl = L.Control.extend({
+    options: { position: narrow ? 'bottomleft' : 'bottomright' },
+    onAdd: function () {
+      var root = el('section', 'hm-time');
+      root.id = 'hm-time';
+      root.setAttribute('aria-label', 'Time and filters');
+      var n = time.months.length;
+      function range(id, value, name) {
+        var input = el('input', 'hm-range');
+        input.type = 'range';
+        input.id = id;
+        input.min = '0';
+        input.max = String(n - 1);
+        input.step = '1';
+        input.value = String(value);
+        input.setAttribute('aria-label', name);
+        input.addEventListener('input', function () { readSliders(); applyFilters(); });
+        return input;
+      }
+      time.root = root;
+      time.from = range('hm-from', monthIndex(filters.from, 0), 'From month');
+      time.to = range('hm-to', monthIndex(filters.to, n - 1), 'To month');
+      time.fromLabel = el('output', 'hm-month');
+      time.fromLabel.id = 'hm-from-label';
+      time.toLabel = el('output', 'hm-month');
+      time.toLabel.id = 'hm-to-label';
+      time.play = el('button', 'hm-play', '▶ Play');
+      time.play.type = 'button';
+      time.play.id = 'hm-play';
+      time.play.setAttribute('aria-pressed', 'false');
+      time.play.title = 'Step through the months';
+      time.play.addEventListener('click', togglePlay);
+      var head = el('div', 'hm-time-head');
+      append(head, time.fromLabel, el('span', 'hm-dash', '–'), time.toLabel, time.play);
+      var sliders = el('div', 'hm-sliders');
+      append(sliders, time.from, time.to);
+
+      var type = el('select', 'hm-select');
+      type.id = 'hm-type';
+      append(type, el('option', null, 'All event types'));
+      type.options[0].value = '';
+      EVENT_TYPES.forEach(function (t) {
+        var o = el('option', null, t.name);
+        o.value = t.name;
+        append(type, o);
+      });
+      type.value = filters.type;
+      type.addEventListener('change', function () { filters.type = type.value; applyFilters(); });
+      var actor = el('input', 'hm-input');
+      actor.type = 'search';
+      actor.id = 'hm-actor';
+      actor.placeholder = 'e.g. FAMa, JNIM';
+      actor.value = filters.actor;
+      actor.addEventListener('input', function () { filters.actor = actor.value.trim(); applyFilters(); });
+      var filterRow = el('div', 'hm-filters');
+      append(filterRow, labelled('Event type', type), labelled('Actor', actor));
+
+      time.count = el('p', 'hm-count');
+      time.count.id = 'hm-count';
+      time.count.setAttribute('role', 'status');
+      time.count.setAttribute('aria-live', 'polite');
+      append(root, head, sliders, filterRow, time.count);
+      L.DomEvent.disableClickPropagation(root);
+      L.DomEvent.disableScrollPropagation(root);
+      return root;
+    }
+  });
+
+  function buildTimeControl(collections) {
+    time.months = monthsOf(collections);
+    if (time.months.length === 0) return;
+    new TimeControl().addTo(map);
+    showInterval(Number(time.from.value), Number(time.to.value));
+    if (!initial.from && !initial.to) readSliders();
+    updateCount();
+  }
+
+  // The hash follows the map: view, visible layers, time and filters.
+  var hashReady = false;
+  function writeHash() {
+    if (!hashReady) return;
+    var c = map.getCenter();
+    var hash = window.HarmattanState.format({
+      zoom: map.getZoom(), center: [c.lat, c.lng],
+      layers: Object.keys(registry).filter(function (id) { return map.hasLayer(registry[id].slot); }),
+      from: filters.from, to: filters.to, type: filters.type, actor: filters.actor
+    });
+    history.replaceState(null, '', location.pathname + location.search + hash);
+  }
+  map.on('moveend overlayadd overlayremove', function () {
+    writeHash();
+    updateCount();
+  });
+
+  // For tests and for share.js: the map, what is drawn, and the filters.
+  window.harmattan = {
+    map: map,
+    count: count,
+    filters: function () { return { from: filters.from, to: filters.to, type: filters.type, actor: filters.actor }; },
+    visibleLayers: function () {
+      return Object.keys(registry).filter(function (id) { return map.hasLayer(registry[id].slot); });
+    },
+    collection: function (id) { return registry[id] && registry[id].collection; },
+    datetime: function () { return window.HarmattanState.datetime(filters.from, filters.to); },
+    // query is the query string that applies the filters to collection id's items or tiles.
+    query: function (id) { return registry[id] ? filterQuery(registry[id]) : ''; }
+  };
+
+  // ---------------------------------------------------------------------
   // Controls and start-up
   // ---------------------------------------------------------------------
 
@@ -1144,18 +1170,6 @@
   ).addTo(map);
   if (!narrow) new DataControl().addTo(map);
 
-  function orderCollections(list) {
-    return list
-      .map(function (c, i) { return { c: c, i: i }; })
-      .sort(function (a, b) {
-        var ka = KNOWN_ORDER.indexOf(a.c.id);
-        var kb = KNOWN_ORDER.indexOf(b.c.id);
-        ka = ka < 0 ? KNOWN_ORDER.length + a.i : ka;
-        kb = kb < 0 ? KNOWN_ORDER.length + b.i : kb;
-        return ka - kb;
-      })
-      .map(function (x) { return x.c; });
-  }
 
   function featureCount(n) {
     return formatCount(n) + (n === 1 ? ' feature' : ' features');
@@ -1171,47 +1185,66 @@
     });
   }
 
-  function loadGeoJSON(collection, slot, row) {
-    var id = String(collection.id);
-    var layer = makeLayer(id);
-    slot.addLayer(layer);
-    var url = itemsURL(collection);
-    url.searchParams.set('limit', String(PAGE_LIMIT));
-    return loadAllItems(url.href).then(function (res) {
-      layer.addData({ type: 'FeatureCollection', features: sortFeatures(id, res.features) });
-      restack();
-      var n = res.features.length;
-      var text = featureCount(n);
-      if (res.numberMatched !== null && res.numberMatched > n) {
-        text = formatCount(n) + ' of ' + formatCount(res.numberMatched) + ' features';
-      }
-      row.count.textContent = text;
-      return n;
-    });
-  }
+  // Every collection on the map: { collection, slot (its overlay), layer (GeoJSON or
+  // tiles), tiled, temporal, hasType, row (its data-panel row), abort }.
+  var registry = {};
 
   function loadCollection(collection) {
     var id = String(collection.id);
     // The overlay entry exists at once (keeping the order of the list); the
     // GeoJSON or tile layer goes into it once we know the size.
-    var slot = L.layerGroup().addTo(map);
+    var slot = L.layerGroup();
+    if (!initial.layers || initial.layers.indexOf(id) >= 0) slot.addTo(map);
     layersControl.addOverlay(slot, escapeHTML(collection.title || id));
     if (KNOWN_ORDER.indexOf(id) < 0 && panel.otherSection) panel.otherSection.classList.remove('hidden');
-    var row = addDataRow(collection, itemsURL(collection));
+    var entry = registry[id] = {
+      collection: collection, slot: slot, layer: null, tiled: false,
+      temporal: !!(collection.extent && collection.extent.temporal),
+      hasType: id === 'incidents', abort: null,
+      row: addDataRow(collection, itemsURL(collection))
+    };
     return countItems(collection).then(function (total) {
-      if (total === null || total <= TILE_THRESHOLD) return loadGeoJSON(collection, slot, row);
-      slot.addLayer(makeTileLayer(collection));
-      row.count.textContent = featureCount(total);
-      row.note.textContent = 'Shown as tiles: ' + featureCount(total) +
+      if (total === null || total <= TILE_THRESHOLD) {
+        entry.layer = makeLayer(id);
+        entry.cluster = id === 'incidents' ? makeCluster() : null;
+        slot.addLayer(entry.cluster || entry.layer);
+        return loadGeoJSON(entry);
+      }
+      entry.tiled = true;
+      entry.layer = makeTileLayer(collection, filterQuery(entry));
+      slot.addLayer(entry.layer);
+      entry.row.count.textContent = featureCount(total);
+      entry.row.note.textContent = 'Shown as tiles: ' + featureCount(total) +
         ' (too many to download). Click the map for details.';
-      row.note.hidden = false;
+      entry.row.note.hidden = false;
       return total;
     }).catch(function (err) {
-      row.count.textContent = 'failed';
-      row.count.classList.add('error');
+      entry.row.count.textContent = 'failed';
+      entry.row.count.classList.add('error');
       throw err;
     });
   }
+
+  // Raster --tileset files (an offline basemap, say) become base layers.
+  var RASTER = /\.(png|jpe?g|webp)(\?|$)/i;
+  fetchJSON(new URL('./', document.baseURI).href, 'application/json').then(function (doc) {
+    var links = (doc && Array.isArray(doc.links)) ? doc.links : [];
+    links.filter(function (l) { return l && l.rel === 'http://www.opengis.net/def/rel/ogc/1.0/tilesets-map'; })
+      .forEach(function (l) {
+        fetchJSON(l.href, 'application/json').then(function (tj) {
+          var url = tj && Array.isArray(tj.tiles) && tj.tiles[0];
+          if (!url || !RASTER.test(url)) return; // vector tilesets need a style: not a base layer here
+          var base = L.tileLayer(url, {
+            minZoom: typeof tj.minzoom === 'number' ? tj.minzoom : 0,
+            maxNativeZoom: typeof tj.maxzoom === 'number' ? tj.maxzoom : 18,
+            maxZoom: 18,
+            errorTileUrl: EMPTY_TILE,
+            attribution: tj.attribution || escapeHTML(tj.name || l.title || 'basemap') // TileJSON attribution comes escaped
+          });
+          layersControl.addBaseLayer(base, escapeHTML(tj.name || l.title || 'Basemap'));
+        }).catch(function () { /* a tileset that cannot be described is left out */ });
+      });
+  }).catch(function () { /* the landing page is optional for the map */ });
 
   fetchJSON(new URL('collections', document.baseURI).href, 'application/json')
     .then(function (doc) {
@@ -1222,6 +1255,9 @@
         return;
       }
       return Promise.allSettled(orderCollections(list).map(loadCollection)).then(function (results) {
+        buildTimeControl(list);
+        hashReady = true;
+        writeHash();
         var failed = results.filter(function (r) { return r.status === 'rejected'; });
         if (failed.length) {
           setStatus('Could not load ' + failed.length + ' collection(s): ' + failed[0].reason.message, true);
