@@ -1,6 +1,6 @@
 # Harmattan: `make run` serves the built-in dataset, `make test` runs every test. Both install
-# what they need on a fresh Debian machine with Go (gcc for cgo SQLite; gdal-bin and npm for
-# the tests) when it is missing.
+# what they need on a fresh Debian machine with Go (gcc for cgo SQLite; gdal-bin, npm and
+# chromium for the tests) when it is missing.
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
@@ -16,6 +16,7 @@ build-deps:
 test-deps: build-deps
 	@command -v ogrinfo >/dev/null && command -v ogr2ogr >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) gdal-bin; }
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) nodejs npm; }
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; }
 
 # The vendored front-end files must be exactly what the npm lock file produces.
 vendor-check: test-deps
@@ -26,3 +27,5 @@ test: test-deps vendor-check
 	@test -z "$$(gofmt -l $$(go list -f '{{.Dir}}' ./...))" || { gofmt -l $$(go list -f '{{.Dir}}' ./...); echo "gofmt needed"; exit 1; }
 	go vet ./...
 	go test ./...
+	@# Browser tests: the real binary on localhost, driven in Debian's Chromium (web/e2e/).
+	cd web && npm test

@@ -1,0 +1,164 @@
+// Servers for the browser tests: the real harmattan binary on the built-in dataset, and a
+// small static server on another origin that hosts test pages (iframes, pasted snippets).
+//
+// The binary is built once per test file (`go build`, warm cache: a second or two), or taken
+// from HARMATTAN_E2E_BIN when that is set.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+// buildBinary compiles cmd/harmattan into dir and returns the binary's path.
+export async function buildBinary(dir) {
+  if (process.env.HARMATTAN_E2E_BIN) return process.env.HARMATTAN_E2E_BIN;
+  const bin = join(dir, 'harmattan');
+  try {
+    await promisify(execFile)('go', ['build', '-o', bin, './cmd/harmattan'], {
+      cwd: repoRoot,
+      maxBuffer: 16 << 20
+    });
+  } catch (err) {
+    throw new Error(`go build ./cmd/harmattan failed:\n${err.stderr || err.message}`);
+  }
+  return bin;
+}
+
+// freePort asks the kernel for a port nobody listens on (127.0.0.1:0), then frees it.
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// startHarmattan builds the binary and runs `harmattan serve` on a fresh GeoPackage that the
+// server creates from its built-in Mali dataset. It resolves once GET /conformance answers 200.
+// stop() sends SIGTERM, waits for the exit and removes the temporary directory; it resolves to
+// the exit code (0 after a graceful shutdown).
+export async function startHarmattan({ startTimeoutMs = 30000 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'harmattan-e2e-'));
+  const bin = await buildBinary(dir);
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const child = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'seed.gpkg')], {
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+  let log = '';
+  const keep = (b) => { log = (log + b.toString()).slice(-20000); };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((ok) => child.on('exit', (code, signal) => ok(code === null ? signal : code)));
+  let done = false;
+  exited.then(() => { done = true; });
+  // Never leave a server behind, even when the test process dies of an uncaught error.
+  const killOnExit = () => { if (!done) child.kill('SIGKILL'); };
+  process.on('exit', killOnExit);
+
+  const deadline = Date.now() + startTimeoutMs;
+  for (;;) {
+    if (done) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`harmattan serve exited before answering:\n${log}`);
+    }
+    try {
+      const r = await fetch(`${origin}/conformance`, { headers: { Accept: 'application/json' } });
+      await r.arrayBuffer();
+      if (r.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`harmattan serve did not answer /conformance within ${startTimeoutMs} ms:\n${log}`);
+    }
+    await sleep(100);
+  }
+
+  return {
+    origin,
+    log: () => log,
+    async stop() {
+      if (!done) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 10000);
+        await exited;
+        clearTimeout(t);
+      }
+      process.off('exit', killOnExit);
+      rmSync(dir, { recursive: true, force: true });
+      return exited;
+    }
+  };
+}
+
+// startOtherOrigin serves test pages from a second origin (another port, and the host name
+// localhost).
+// page(name, html) registers a page and returns its absolute URL; pageWithBody wraps a
+// fragment (a pasted snippet) in an otherwise empty HTML document.
+export async function startOtherOrigin() {
+  const pages = new Map();
+  const server = createServer((req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    if (path === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    const html = path === '/' ? emptyPage('') : pages.get(path);
+    if (html === undefined) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(html);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  // "localhost" against the map server's "127.0.0.1": another site, not only another origin,
+  // so an iframe of the map runs out of process and cross-site, as on a reader's own website.
+  const origin = `http://localhost:${server.address().port}`;
+  let n = 0;
+  return {
+    origin,
+    page(name, html) {
+      const path = `/p/${++n}-${name.replace(/[^a-z0-9-]+/gi, '-')}.html`;
+      pages.set(path, html);
+      return origin + path;
+    },
+    pageWithBody(name, body) {
+      return this.page(name, emptyPage(body));
+    },
+    stop() {
+      server.closeAllConnections?.();
+      return new Promise((ok) => server.close(() => ok()));
+    }
+  };
+}
+
+function emptyPage(body) {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Harmattan e2e test page</title>
+<link rel="icon" href="data:,">
+<style>html, body { margin: 0; padding: 0; background: #fff; }</style>
+</head>
+<body>
+${body}
+</body>
+</html>
+`;
+}
