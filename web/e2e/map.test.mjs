@@ -156,6 +156,22 @@ describe('map page', SUITE, () => {
     });
   });
 
+  it('names the most cited sources of the drawn features in the attribution, and follows the layers', T, async () => {
+    await withPage(h, 'map attribution', async ({ page }) => {
+      await openMap(h, page);
+      const attribution = page.locator('.leaflet-control-attribution');
+      let last = '';
+      const text = async () => (last = await attribution.innerText());
+      // Every layer on: more outlets than fit, so "and N more".
+      await until(async () => /Sources: .+ and \d+ more/.test(await text()), () => `"Sources: … and N more" in "${last}"`);
+      // Only the regions left: they cite Wikipedia and Natural Earth, and nothing more.
+      await setOverlay(page, TITLES.incidents, false);
+      await setOverlay(page, TITLES.bases, false);
+      await until(async () => /Sources: (Natural Earth, Wikipedia|Wikipedia, Natural Earth)(?! and)/.test(await text()),
+        () => `only the regions' sources in "${last}"`);
+    });
+  });
+
   it('at 390x844 the controls fit the screen without overlapping, and the collapsed layers control works', T, async () => {
     await withPage(h, 'map phone layout', PHONE, async ({ page }) => {
       await openMap(h, page);

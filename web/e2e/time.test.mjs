@@ -81,6 +81,27 @@ describe('time slider and filters', SUITE, () => {
     });
   });
 
+  it('works from the keyboard: Tab reaches the sliders, arrow keys move them, the count follows', T, async () => {
+    await withPage(h, 'time keyboard', async ({ page }) => {
+      await openMap(h, page);
+      await requireTime(page);
+      const s0 = await timeState(page);
+      // Tab through the page until the "to" slider has the focus (it must be reachable).
+      let reached = false;
+      for (let i = 0; i < 60 && !reached; i++) {
+        await page.keyboard.press('Tab');
+        reached = await page.evaluate(() => document.activeElement && document.activeElement.id === 'hm-to');
+      }
+      assert.ok(reached, 'Tab reaches #hm-to');
+      for (let i = 0; i < 12; i++) await page.keyboard.press('ArrowLeft');
+      const wantTo = addMonths(s0.toLabel, -12);
+      await until(async () => (await timeState(page)).toLabel === wantTo, `#hm-to-label ${wantTo} after 12 ArrowLeft`);
+      const s1 = await timeState(page);
+      const want = await expected(h, { from: s1.from, to: s1.to });
+      await waitCount(page, want, `keyboard interval ${s1.from}/${s1.to}`);
+    });
+  });
+
   it('play steps the interval a month at a time, and a second press stops it', T, async () => {
     await withPage(h, 'time play', async ({ page }) => {
       await openMap(h, page);

@@ -56,7 +56,7 @@
   // screens everything at the bottom goes into one corner so nothing overlaps.
   L.control.attribution({ position: narrow ? 'bottomleft' : 'bottomright' }).addTo(map);
   L.control.scale({ imperial: false, position: narrow ? 'bottomleft' : 'bottomright' }).addTo(map);
-  map.attributionControl.addAttribution('Harmattan · data: see each feature’s source');
+  map.attributionControl.addAttribution('Harmattan');
 
   function makePane(name, zIndex) {
     var pane = map.createPane(name);
@@ -897,6 +897,7 @@
       }
       entry.row.count.textContent = text;
       updateCount();
+      updateSources();
       return n;
     }).catch(function (err) {
       if (err && err.name === 'AbortError') return 0;
@@ -923,6 +924,26 @@
       document.dispatchEvent(new Event('harmattan:filters'));
     }, 120);
   }
+
+  // updateSources names the outlets cited by the features drawn, most cited first, in the
+  // attribution (escaped: Leaflet writes attributions as HTML).
+  var sourcesShown = null;
+  function updateSources() {
+    var counts = {};
+    Object.keys(registry).forEach(function (id) {
+      var entry = registry[id];
+      if (entry.layer && !entry.tiled && map.hasLayer(entry.slot)) {
+        M.countSources(entry.layer.getLayers().map(function (l) { return l.feature; }), counts);
+      }
+    });
+    var s = M.sourcesText(counts, 3);
+    var html = s.text ? '<span title="' + escapeHTML(s.all) + '">' + escapeHTML(s.text) + '</span>' : '';
+    if (html === sourcesShown) return;
+    if (sourcesShown) map.attributionControl.removeAttribution(sourcesShown);
+    if (html) map.attributionControl.addAttribution(html);
+    sourcesShown = html;
+  }
+  map.on('overlayadd overlayremove', function () { updateSources(); });
 
   // count is the number of features of collection id drawn on the map now (null for a layer
   // drawn as tiles, whose features the browser does not have).

@@ -128,39 +128,12 @@
 
   // A source value such as "RFI 2012-02-13 (Malian army …); abc.net.au" names
   // several outlets: keep each one's name, before any date, note or path.
-  function sourceNames(value) {
-    if (typeof value !== 'string') return [];
-    return value.split(';').map(function (part) {
-      var m = /^[^0-9(\[\/'"“‘:,]+/.exec(part.trim());
-      var name = m ? m[0].replace(/\s+(via|and|on|in|from|-|–)?\s*$/i, '').trim() : '';
-      return name.length > 40 ? name.slice(0, 39) + '…' : name;
-    }).filter(function (name) { return name.length > 1; });
-  }
-
-  function countSources(features) {
-    features.forEach(function (f) {
-      var props = (f && f.properties) || {};
-      var seen = {};
-      sourceNames(props.source).forEach(function (name) {
-        if (seen[name]) return;
-        seen[name] = true;
-        sourceCounts[name] = (sourceCounts[name] || 0) + 1;
-      });
-    });
-  }
+  function countSources(features) { M.countSources(features, sourceCounts); }
 
   function showSources() {
-    var names = Object.keys(sourceCounts).sort(function (a, b) {
-      return sourceCounts[b] - sourceCounts[a] || (a < b ? -1 : a > b ? 1 : 0);
-    });
-    if (!names.length) {
-      attribution.sources.textContent = '';
-      return;
-    }
-    var text = 'Sources: ' + names.slice(0, MAX_SOURCES).join(', ');
-    if (names.length > MAX_SOURCES) text += ' and ' + (names.length - MAX_SOURCES) + ' more';
-    attribution.sources.textContent = text + ' · ';
-    attribution.sources.title = names.join('; ');
+    var s = M.sourcesText(sourceCounts, MAX_SOURCES);
+    attribution.sources.textContent = s.text ? s.text + ' · ' : '';
+    attribution.sources.title = s.all;
   }
 
   // The link back to the full map, with this view in its hash:

@@ -368,7 +368,44 @@
     });
   }
 
+  // sourceNames returns the outlets named in a feature's free-text source ("RFI 2012-02-13
+  // (…); abc.net.au 2012-02-14" → RFI, abc.net.au), by a rough rule: the words before the first
+  // date, bracket or punctuation of each ";"-separated part.
+  function sourceNames(value) {
+    if (typeof value !== 'string') return [];
+    return value.split(';').map(function (part) {
+      var m = /^[^0-9(\[\/'"“‘:,]+/.exec(part.trim());
+      var name = m ? m[0].replace(/\s+(via|and|on|in|from|-|–)?\s*$/i, '').trim() : '';
+      return name.length > 40 ? name.slice(0, 39) + '…' : name;
+    }).filter(function (name) { return name.length > 1; });
+  }
+
+  // countSources adds the outlets of features to counts (name → features citing it).
+  function countSources(features, counts) {
+    features.forEach(function (f) {
+      var seen = {};
+      sourceNames(((f && f.properties) || {}).source).forEach(function (name) {
+        if (seen[name]) return;
+        seen[name] = true;
+        counts[name] = (counts[name] || 0) + 1;
+      });
+    });
+    return counts;
+  }
+
+  // sourcesText names the most cited outlets: { text: "Sources: A, B, C and 4 more", all }.
+  function sourcesText(counts, max) {
+    var names = Object.keys(counts).sort(function (a, b) {
+      return counts[b] - counts[a] || (a < b ? -1 : a > b ? 1 : 0);
+    });
+    if (!names.length) return { text: '', all: '' };
+    var text = 'Sources: ' + names.slice(0, max).join(', ');
+    if (names.length > max) text += ' and ' + (names.length - max) + ' more';
+    return { text: text, all: names.join('; ') };
+  }
+
   window.HarmattanMap = {
+    sourceNames: sourceNames, countSources: countSources, sourcesText: sourcesText,
     KNOWN_ORDER: KNOWN_ORDER, orderCollections: orderCollections, countryStyle: countryStyle,
     sortFeatures: sortFeatures,
     EVENT_TYPES: EVENT_TYPES, OTHER_EVENT_COLOR: OTHER_EVENT_COLOR, OPERATORS: OPERATORS,
