@@ -4,14 +4,35 @@
 // The binary is built once per test file (`go build`, warm cache: a second or two), or taken
 // from HARMATTAN_E2E_BIN when that is set.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const nodeModules = join(repoRoot, 'web', 'node_modules');
+
+// The libraries that test pages load, as /node_modules/<path> on the other origin: only these
+// files and folders of web/node_modules (test-only devDependencies, never in the binary).
+const LIBRARIES = ['maplibre-gl/dist/', 'ol/dist/ol.js', 'ol/ol.css'];
+const TYPES = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json'
+};
+
+// library returns the file of web/node_modules that path (/node_modules/…) names, or null when
+// it is not one of LIBRARIES.
+function library(path) {
+  const rel = decodeURIComponent(path.slice('/node_modules/'.length));
+  const file = resolve(nodeModules, rel);
+  if (!file.startsWith(nodeModules + sep) || !TYPES[extname(file)]) return null;
+  const name = file.slice(nodeModules.length + 1).split(sep).join('/');
+  return LIBRARIES.some((l) => (l.endsWith('/') ? name.startsWith(l) : name === l)) ? file : null;
+}
 
 // buildBinary compiles cmd/harmattan into dir and returns the binary's path.
 export async function buildBinary(dir) {
@@ -103,7 +124,8 @@ export async function startHarmattan({ startTimeoutMs = 30000 } = {}) {
 }
 
 // startOtherOrigin serves test pages from a second origin (another port, and the host name
-// localhost).
+// localhost), and the LIBRARIES that those pages load (MapLibre GL JS, OpenLayers) as
+// /node_modules/<path>.
 // page(name, html) registers a page and returns its absolute URL; pageWithBody wraps a
 // fragment (a pasted snippet) in an otherwise empty HTML document.
 export async function startOtherOrigin() {
@@ -113,6 +135,21 @@ export async function startOtherOrigin() {
     if (path === '/favicon.ico') {
       res.writeHead(204);
       res.end();
+      return;
+    }
+    if (path.startsWith('/node_modules/')) {
+      const file = library(path);
+      let body;
+      try {
+        body = file && readFileSync(file);
+      } catch { /* not installed: npm ci */ }
+      if (!body) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        res.end(file ? `${file} is missing: cd web && npm ci` : 'not a test library');
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': TYPES[extname(file)], 'Cache-Control': 'max-age=3600' });
+      res.end(body);
       return;
     }
     const html = path === '/' ? emptyPage('') : pages.get(path);
