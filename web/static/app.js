@@ -10,19 +10,10 @@
   // Configuration
   // ---------------------------------------------------------------------
 
-  var CENTER = [17, -4];
-  var ZOOM = 5;
-  var PAGE_LIMIT = 10000;
-  var MAX_PAGES = 1000;
-  // Collections with more features than this are not downloaded: the server
-  // draws them as raster tiles and a click asks it what is under the pointer.
-  var TILE_THRESHOLD = 5000;
-  // Shown where the server has nothing to draw (it answers 204 No Content).
-  var EMPTY_TILE = 'static/empty.png';
-  // Half the side, in screen pixels, of the box a click on a tiled layer
-  // looks in (about 8 px; twice that for fingers).
-  var PICK_HALF = window.matchMedia('(pointer: coarse)').matches ? 8 : 4;
-  var PICK_LIMIT = 5;
+  var L0 = window.HarmattanMap.LOADING;
+  var CENTER = L0.CENTER, ZOOM = L0.ZOOM, PAGE_LIMIT = L0.PAGE_LIMIT, MAX_PAGES = L0.MAX_PAGES,
+    TILE_THRESHOLD = L0.TILE_THRESHOLD, EMPTY_TILE = L0.EMPTY_TILE, PICK_HALF = L0.PICK_HALF,
+    PICK_LIMIT = L0.PICK_LIMIT;
 
   // The shared look (mapstyle.js).
   var M = window.HarmattanMap;

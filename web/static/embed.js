@@ -10,18 +10,13 @@
   'use strict';
 
   // ---------------------------------------------------------------------
-  // Configuration (colours and sizes as in app.js)
+  // Configuration (the look is mapstyle.js's)
   // ---------------------------------------------------------------------
 
-  var CENTER = [17, -4];
-  var ZOOM = 5;
-  var PAGE_LIMIT = 10000;
-  var MAX_PAGES = 1000;
-  // Collections with more features than this are drawn as raster tiles.
-  var TILE_THRESHOLD = 5000;
-  var EMPTY_TILE = 'static/empty.png';
-  var PICK_HALF = window.matchMedia('(pointer: coarse)').matches ? 8 : 4;
-  var PICK_LIMIT = 5;
+  var L0 = window.HarmattanMap.LOADING;
+  var CENTER = L0.CENTER, ZOOM = L0.ZOOM, PAGE_LIMIT = L0.PAGE_LIMIT, MAX_PAGES = L0.MAX_PAGES,
+    TILE_THRESHOLD = L0.TILE_THRESHOLD, EMPTY_TILE = L0.EMPTY_TILE, PICK_HALF = L0.PICK_HALF,
+    PICK_LIMIT = L0.PICK_LIMIT;
   // Sources named in the attribution before "and N more".
   var MAX_SOURCES = 3;
   // Features sampled for the sources of a collection drawn as tiles.

@@ -6,6 +6,21 @@
 (function () {
   'use strict';
 
+  // How both maps load data: pages of PAGE_LIMIT features (at most MAX_PAGES); collections
+  // with more than TILE_THRESHOLD features are drawn as server tiles instead, EMPTY_TILE
+  // standing in where the server has nothing (204), and a click on them asks the server for
+  // up to PICK_LIMIT features within PICK_HALF screen pixels (twice that for fingers).
+  var LOADING = {
+    CENTER: [17, -4],
+    ZOOM: 5,
+    PAGE_LIMIT: 10000,
+    MAX_PAGES: 1000,
+    TILE_THRESHOLD: 5000,
+    EMPTY_TILE: 'static/empty.png',
+    PICK_HALF: window.matchMedia('(pointer: coarse)').matches ? 8 : 4,
+    PICK_LIMIT: 5
+  };
+
   // Okabe–Ito colour-blind-safe palette, one fixed colour per ACLED event type.
   var EVENT_TYPES = [
     { name: 'Battles', color: '#D55E00' },
@@ -405,6 +420,7 @@
   }
 
   window.HarmattanMap = {
+    LOADING: LOADING,
     sourceNames: sourceNames, countSources: countSources, sourcesText: sourcesText,
     KNOWN_ORDER: KNOWN_ORDER, orderCollections: orderCollections, countryStyle: countryStyle,
     sortFeatures: sortFeatures,
