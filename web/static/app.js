@@ -20,8 +20,7 @@
   var KNOWN_ORDER = M.KNOWN_ORDER, orderCollections = M.orderCollections, sortFeatures = M.sortFeatures;
   var EVENT_TYPES = M.EVENT_TYPES, OTHER_EVENT_COLOR = M.OTHER_EVENT_COLOR, OPERATORS = M.OPERATORS;
   var el = M.el, append = M.append, escapeHTML = M.escapeHTML, link = M.link, formatCount = M.formatCount;
-  var incidentStyle = M.incidentStyle, baseIcon = M.baseIcon,
-    regionStyle = M.regionStyle, genericStyle = M.genericStyle, featureTitle = M.featureTitle,
+  var featureTitle = M.featureTitle,
     buildPopup = M.buildPopup, fatalityRadius = M.fatalityRadius, featureDate = M.featureDate;
 
 
@@ -278,57 +277,9 @@
   }
 
   function makeLayer(id) {
-    if (id === 'incidents') {
-      return L.geoJSON(null, {
-        pane: 'incidents',
-        renderer: vectorRenderer,
-        pointToLayer: function (feature, latlng) {
-          return L.circleMarker(latlng, { pane: 'incidents', renderer: vectorRenderer });
-        },
-        style: function (feature) { return incidentStyle((feature && feature.properties) || {}); },
-        onEachFeature: bindInteractions('incidents')
-      });
-    }
-    if (id === 'bases') {
-      return L.geoJSON(null, {
-        pointToLayer: function (feature, latlng) {
-          var props = (feature && feature.properties) || {};
-          return L.marker(latlng, {
-            icon: baseIcon(props, feature),
-            keyboard: true,
-            alt: featureTitle(props, 'bases'),
-            riseOnHover: true
-          });
-        },
-        style: genericStyle,
-        onEachFeature: bindInteractions('bases')
-      });
-    }
-    if (id === 'regions') {
-      var regions = L.geoJSON(null, {
-        pane: 'regions',
-        renderer: vectorRenderer,
-        style: regionStyle,
-        pointToLayer: function (feature, latlng) {
-          return L.circleMarker(latlng, { pane: 'regions', renderer: vectorRenderer });
-        },
-        onEachFeature: bindInteractions('regions')
-      });
-      vectorLayers.regions.push(regions);
-      return regions;
-    }
-    var generic = L.geoJSON(null, {
-      pane: 'generic',
-      renderer: vectorRenderer,
-      style: genericStyle,
-      pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, { pane: 'generic', renderer: vectorRenderer });
-      },
-      onEachFeature: bindInteractions('generic')
-    });
-    vectorLayers.generic.push(generic);
-    return generic;
+    return M.geoJSONLayer(id, vectorRenderer, bindInteractions, function (layer, kind) { vectorLayers[kind].push(layer); });
   }
+
 
 
   // ---------------------------------------------------------------------

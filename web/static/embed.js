@@ -26,9 +26,7 @@
   var M = window.HarmattanMap;
   var orderCollections = M.orderCollections, sortFeatures = M.sortFeatures;
   var el = M.el, append = M.append, link = M.link, safeHref = M.safeHref, isBlank = M.isBlank;
-  var incidentStyle = M.incidentStyle, regionStyle = M.regionStyle, genericStyle = M.genericStyle,
-    baseIcon = M.baseIcon, featureTitle = M.featureTitle,
-    featureDate = M.featureDate;
+  var featureTitle = M.featureTitle, featureDate = M.featureDate;
 
 
   var params = new URLSearchParams(location.search);
@@ -252,41 +250,9 @@
   }
 
   function makeLayer(id) {
-    if (id === 'incidents') {
-      return L.geoJSON(null, {
-        pane: 'incidents',
-        renderer: vectorRenderer,
-        pointToLayer: function (feature, latlng) {
-          return L.circleMarker(latlng, { pane: 'incidents', renderer: vectorRenderer });
-        },
-        style: function (feature) { return incidentStyle((feature && feature.properties) || {}); },
-        onEachFeature: bindPopup('incidents')
-      });
-    }
-    if (id === 'bases') {
-      return L.geoJSON(null, {
-        pointToLayer: function (feature, latlng) {
-          var props = (feature && feature.properties) || {};
-          return L.marker(latlng, { icon: baseIcon(props, feature), alt: featureTitle(props, 'bases'), riseOnHover: true });
-        },
-        style: genericStyle,
-        renderer: vectorRenderer,
-        onEachFeature: bindPopup('bases')
-      });
-    }
-    var kind = id === 'regions' ? 'regions' : 'generic';
-    var layer = L.geoJSON(null, {
-      pane: kind,
-      renderer: vectorRenderer,
-      style: kind === 'regions' ? regionStyle : genericStyle,
-      pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, { pane: kind, renderer: vectorRenderer });
-      },
-      onEachFeature: bindPopup(kind)
-    });
-    backLayers.push(layer);
-    return layer;
+    return M.geoJSONLayer(id, vectorRenderer, bindPopup, function (layer) { backLayers.push(layer); });
   }
+
 
 
   function restack() {

@@ -419,7 +419,47 @@
     return { text: text, all: names.join('; ') };
   }
 
+  // geoJSONLayer makes the Leaflet layer of collection id: incidents as styled circles, bases
+  // as operator squares, regions and anything else as shapes, on renderer (a canvas) in the
+  // panes both maps create, with onEachFeature(kind) binding popups. Regions and other shapes
+  // go to the back once drawn: back(layer, kind) is told about them.
+  function geoJSONLayer(id, renderer, onEachFeature, back) {
+    function circle(pane) {
+      return function (feature, latlng) { return L.circleMarker(latlng, { pane: pane, renderer: renderer }); };
+    }
+    if (id === 'incidents') {
+      return L.geoJSON(null, {
+        pane: 'incidents',
+        renderer: renderer,
+        pointToLayer: circle('incidents'),
+        style: function (feature) { return incidentStyle((feature && feature.properties) || {}); },
+        onEachFeature: onEachFeature('incidents')
+      });
+    }
+    if (id === 'bases') {
+      return L.geoJSON(null, {
+        pointToLayer: function (feature, latlng) {
+          var props = (feature && feature.properties) || {};
+          return L.marker(latlng, { icon: baseIcon(props, feature), keyboard: true, alt: featureTitle(props, 'bases'), riseOnHover: true });
+        },
+        style: genericStyle,
+        onEachFeature: onEachFeature('bases')
+      });
+    }
+    var kind = id === 'regions' ? 'regions' : 'generic';
+    var layer = L.geoJSON(null, {
+      pane: kind,
+      renderer: renderer,
+      style: kind === 'regions' ? regionStyle : genericStyle,
+      pointToLayer: circle(kind),
+      onEachFeature: onEachFeature(kind)
+    });
+    back(layer, kind);
+    return layer;
+  }
+
   window.HarmattanMap = {
+    geoJSONLayer: geoJSONLayer,
     LOADING: LOADING,
     sourceNames: sourceNames, countSources: countSources, sourcesText: sourcesText,
     KNOWN_ORDER: KNOWN_ORDER, orderCollections: orderCollections, countryStyle: countryStyle,
