@@ -30,8 +30,8 @@ func parseInstant(s string) (t time.Time, dateOnly bool, err error) {
 	if month < 1 || month > 12 {
 		return bad("month must be 01 to 12")
 	}
-	if day < 1 || day > daysIn(year, month) {
-		return bad(fmt.Sprintf("day must be 01 to %02d in that month", daysIn(year, month)))
+	if day < 1 || day > DaysIn(year, month) {
+		return bad(fmt.Sprintf("day must be 01 to %02d in that month", DaysIn(year, month)))
 	}
 	if len(s) == 10 {
 		return time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC), true, nil
@@ -116,7 +116,20 @@ func num(s string) (int, bool) {
 	return n, true
 }
 
-func daysIn(year, month int) int {
+// IsDate reports whether s is a real calendar date written YYYY-MM-DD (years 0001 to 9999),
+// without the cost of time.Parse: imports check every DATE value with it.
+func IsDate(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	y, ok1 := num(s[0:4])
+	m, ok2 := num(s[5:7])
+	d, ok3 := num(s[8:10])
+	return ok1 && ok2 && ok3 && y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= DaysIn(y, m)
+}
+
+// DaysIn returns the number of days of month (1-12) in year, leap years included.
+func DaysIn(year, month int) int {
 	switch month {
 	case 2:
 		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {

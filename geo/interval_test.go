@@ -241,3 +241,15 @@ func BenchmarkParseInterval(b *testing.B) {
 		}
 	}
 }
+
+func TestIsDate(t *testing.T) {
+	for s, want := range map[string]bool{
+		"2024-02-29": true, "2023-02-29": false, "2000-02-29": true, "1900-02-29": false,
+		"2024-04-31": false, "2024-12-31": true, "0000-01-01": false, "2024-13-01": false,
+		"2024-1-01": false, "2024-01-01T00:00:00Z": false, "": false, "2024/01/01": false,
+	} {
+		if got := IsDate(s); got != want {
+			t.Errorf("IsDate(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

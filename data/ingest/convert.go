@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/harmattan/harmattan/data"
+	"github.com/harmattan/harmattan/geo"
 )
 
 // jsonNumber is a JSON number as written in the input, kept as text until the field's type
@@ -43,7 +44,7 @@ func convertText(s string, t data.FieldType, acled bool) (any, error) {
 		}
 		return nil, notA(s, "a boolean (true or false)")
 	case data.Date:
-		if isDate(s) {
+		if geo.IsDate(s) {
 			return s, nil
 		}
 		if acled {
@@ -57,7 +58,7 @@ func convertText(s string, t data.FieldType, acled bool) (any, error) {
 		if d, ok := normDateTime(s); ok {
 			return d, nil
 		}
-		if isDate(s) {
+		if geo.IsDate(s) {
 			return s + "T00:00:00Z", nil
 		}
 		if acled {

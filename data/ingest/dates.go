@@ -2,18 +2,9 @@ package ingest
 
 import (
 	"time"
-)
 
-// isDate tells whether s is a real calendar date written YYYY-MM-DD (years 0001 to 9999).
-func isDate(s string) bool {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return false
-	}
-	y, ok1 := digits(s[0:4])
-	m, ok2 := digits(s[5:7])
-	d, ok3 := digits(s[8:10])
-	return ok1 && ok2 && ok3 && y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m)
-}
+	"github.com/harmattan/harmattan/geo"
+)
 
 // acledDate converts ACLED's "05 March 2024" (day of one or two digits, English month name
 // in full or its first three letters, any letter case) to "2024-03-05". ok is false for
@@ -42,7 +33,7 @@ func acledDate(s string) (string, bool) {
 		return "", false
 	}
 	year, ok := digits(s[j+1:])
-	if !ok || year < 1 || day < 1 || day > daysIn(year, month) {
+	if !ok || year < 1 || day < 1 || day > geo.DaysIn(year, month) {
 		return "", false
 	}
 	var b [10]byte
@@ -124,7 +115,7 @@ func isDateTime(s string) bool {
 // normDateTime returns the RFC 3339 date-time s in UTC, formatted as time.RFC3339Nano. s
 // already in that form (the common "2024-03-05T14:30:00Z") comes back as it is.
 func normDateTime(s string) (string, bool) {
-	if len(s) < 20 || s[10] != 'T' || !isDate(s[:10]) {
+	if len(s) < 20 || s[10] != 'T' || !geo.IsDate(s[:10]) {
 		return "", false
 	}
 	if len(s) == 20 && s[19] == 'Z' && s[13] == ':' && s[16] == ':' {
@@ -161,19 +152,6 @@ func digits(s string) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
-}
-
-func daysIn(year, month int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 func put2(b []byte, n int) { b[0], b[1] = byte('0'+n/10), byte('0'+n%10) }

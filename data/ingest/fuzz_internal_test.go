@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/harmattan/harmattan/data"
+	"github.com/harmattan/harmattan/geo"
 )
 
 // FuzzFeature feeds arbitrary text through the GeoJSON feature path (the hand-written
@@ -51,7 +52,7 @@ func FuzzConvertText(f *testing.F) {
 				_, ok = v.(bool)
 			case data.Date:
 				d, isString := v.(string)
-				ok = isString && isDate(d)
+				ok = isString && geo.IsDate(d)
 			case data.DateTime:
 				d, isString := v.(string)
 				ok = isString && isDateTime(d)

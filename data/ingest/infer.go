@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/harmattan/harmattan/data"
+	"github.com/harmattan/harmattan/geo"
 )
 
 // Type candidates a column may still have while its values are scanned. A value narrows the
@@ -100,7 +101,7 @@ func classifyText(s string, want uint8, acled bool) uint8 {
 	}
 	if want&(canDate|canTime) != 0 {
 		switch {
-		case isDate(s):
+		case geo.IsDate(s):
 			got |= canDate | canTime
 		case acled && c >= '0' && c <= '9' && len(s) < 20:
 			if _, ok := acledDate(s); ok {

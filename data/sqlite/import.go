@@ -614,10 +614,7 @@ func storedValue(f data.Field, v any) (any, error) {
 		return nil, bad()
 	case data.Date:
 		s, ok := v.(string)
-		if !ok || !isDate(s) {
-			return nil, bad()
-		}
-		if _, err := time.Parse(time.DateOnly, s); err != nil {
+		if !ok || !geo.IsDate(s) {
 			return nil, bad()
 		}
 		return s, nil

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/harmattan/harmattan/data"
+	"github.com/harmattan/harmattan/geo"
 )
 
 // value normalises a scanned column value to what data.Feature promises: nil, string, int64,
@@ -42,7 +43,7 @@ var timeLayouts = []string{
 // formatTime formats a stored DATE as YYYY-MM-DD and a stored DATETIME as RFC 3339 (UTC).
 // Text that is not a recognisable date is returned unchanged rather than lost.
 func formatTime(t data.FieldType, s string) string {
-	if t == data.Date && isDate(s) { // the common case, without time.Parse
+	if t == data.Date && geo.IsDate(s) { // the common case, without time.Parse
 		return s
 	}
 	for _, layout := range timeLayouts {
@@ -56,18 +57,4 @@ func formatTime(t data.FieldType, s string) string {
 		return v.UTC().Format(time.RFC3339Nano)
 	}
 	return s
-}
-
-// isDate tells whether s is exactly YYYY-MM-DD with a plausible month and day.
-func isDate(s string) bool {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return false
-	}
-	for i, c := range []byte(s) {
-		if i != 4 && i != 7 && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	m, d := (s[5]-'0')*10+s[6]-'0', (s[8]-'0')*10+s[9]-'0'
-	return m >= 1 && m <= 12 && d >= 1 && d <= 31
 }
