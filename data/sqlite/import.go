@@ -64,7 +64,6 @@ func (s *Store) importTx(ctx context.Context, spec data.ImportSpec, next func() 
 	if err := w.prepare(ctx, tx, spec); err != nil {
 		return res, err
 	}
-	defer w.close()
 	if spec.Mode == data.Replace {
 		if err := w.empty(ctx, tx, &res); err != nil {
 			return res, err
@@ -282,15 +281,8 @@ func (w *target) prepare(ctx context.Context, tx *sql.Tx, spec data.ImportSpec) 
 		marks += ", ?"
 		sets += ", " + quote(f.Name) + " = ?"
 	}
-	var err error
-	prep := func(q string) *sql.Stmt {
-		if err != nil {
-			return nil
-		}
-		var st *sql.Stmt
-		st, err = tx.PrepareContext(ctx, q)
-		return st
-	}
+	p := preparer{ctx: ctx, tx: tx}
+	prep := p.prepare
 	w.insert = prep(fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", quote(w.name), cols, marks))
 	if w.rtree != "" {
 		w.rtreeGet = prep("SELECT minx, maxx, miny, maxy FROM " + quote(w.rtree) + " WHERE id = ?")
@@ -299,31 +291,23 @@ func (w *target) prepare(ctx context.Context, tx *sql.Tx, spec data.ImportSpec) 
 		k := w.fields[w.key].Name
 		// With a unique index on the key, SQLite finds the row to update while it inserts;
 		// keys that repeat in the layer already need a lookup per record instead.
+		find := "SELECT %s FROM %s WHERE %s = ?"
 		if _, e := tx.ExecContext(ctx, fmt.Sprintf("CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s)",
 			quote(w.name+"_"+k+"_unique"), quote(w.name), quote(k))); e == nil {
 			w.upsert = prep(fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO NOTHING",
 				quote(w.name), cols, marks, quote(k)))
-			w.find = prep(fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", quote(w.pk), quote(w.name), quote(k)))
-			w.update = prep(fmt.Sprintf("UPDATE %s SET %s WHERE %s = ?", quote(w.name), sets, quote(w.pk)))
 		} else {
 			if _, e := tx.ExecContext(ctx, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
 				quote(w.name+"_"+k+"_key"), quote(w.name), quote(k))); e != nil {
 				return e
 			}
-			w.find = prep(fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? ORDER BY 1 LIMIT 1", quote(w.pk), quote(w.name), quote(k)))
-			w.update = prep(fmt.Sprintf("UPDATE %s SET %s WHERE %s = ?", quote(w.name), sets, quote(w.pk)))
+			find += " ORDER BY 1 LIMIT 1" // the first of the features with that key
 		}
+		w.find = prep(fmt.Sprintf(find, quote(w.pk), quote(w.name), quote(k)))
+		w.update = prep(fmt.Sprintf("UPDATE %s SET %s WHERE %s = ?", quote(w.name), sets, quote(w.pk)))
 	}
 	w.args = make([]any, 2+len(w.fields))
-	return err
-}
-
-func (w *target) close() {
-	for _, st := range []*sql.Stmt{w.insert, w.update, w.find, w.upsert, w.rtreeGet} {
-		if st != nil {
-			st.Close()
-		}
-	}
+	return p.err
 }
 
 // empty deletes every feature (Replace), adding the layer's old extent to res.Bounds.

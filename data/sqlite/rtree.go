@@ -90,16 +90,13 @@ func writeRtree(ctx context.Context, tx *sql.Tx, rtree string, entries []rtreeEn
 
 // insertRtree adds or replaces entries one at a time, as the triggers would have.
 func insertRtree(ctx context.Context, tx *sql.Tx, rtree string, entries []rtreeEntry) error {
-	put, err := tx.PrepareContext(ctx, "INSERT OR REPLACE INTO "+quote(rtree)+" (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)")
-	if err != nil {
-		return err
+	p := preparer{ctx: ctx, tx: tx}
+	put := p.prepare("INSERT OR REPLACE INTO " + quote(rtree) + " (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)")
+	del := p.prepare("DELETE FROM " + quote(rtree) + " WHERE id = ?")
+	if p.err != nil {
+		return p.err
 	}
-	defer put.Close()
-	del, err := tx.PrepareContext(ctx, "DELETE FROM "+quote(rtree)+" WHERE id = ?")
-	if err != nil {
-		return err
-	}
-	defer del.Close()
+	var err error
 	for _, e := range entries {
 		if e.gone() {
 			_, err = del.ExecContext(ctx, e.id)
@@ -152,7 +149,6 @@ func rebuildRtree(ctx context.Context, tx *sql.Tx, rtree string, entries []rtree
 	if err != nil {
 		return err
 	}
-	defer w.close()
 	return w.pack(ctx, kept, maxCells)
 }
 
@@ -187,32 +183,14 @@ type nodeWriter struct {
 
 func newNodeWriter(ctx context.Context, tx *sql.Tx, rtree string, size int) (*nodeWriter, error) {
 	w := &nodeWriter{size: size, next: 2, blob: make([]byte, size)}
-	var err error
-	prep := func(q string) *sql.Stmt {
-		if err != nil {
-			return nil
-		}
-		var st *sql.Stmt
-		st, err = tx.PrepareContext(ctx, q)
-		return st
-	}
+	p := preparer{ctx: ctx, tx: tx}
+	prep := p.prepare
 	w.node = prep("INSERT INTO " + quote(rtree+"_node") + " (nodeno, data) VALUES (?, ?)")
 	// One statement per node, its cells' ids passed as a JSON array: a statement per cell
 	// would cost more than the rest of the packing.
 	w.rowid = prep("INSERT INTO " + quote(rtree+"_rowid") + " (rowid, nodeno) SELECT value ->> 0, value ->> 1 FROM json_each(?)")
 	w.parent = prep("INSERT INTO " + quote(rtree+"_parent") + " (nodeno, parentnode) SELECT value, ? FROM json_each(?)")
-	if err != nil {
-		w.close()
-	}
-	return w, err
-}
-
-func (w *nodeWriter) close() {
-	for _, st := range []*sql.Stmt{w.node, w.rowid, w.parent} {
-		if st != nil {
-			st.Close()
-		}
-	}
+	return w, p.err
 }
 
 // pack writes entries as the leaves of a Sort-Tile-Recursive tree and the levels above them,
