@@ -6,11 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
@@ -22,11 +19,7 @@ import (
 // csvFormat reads a CSV file with a header row: ACLED exports, and generic files whose
 // geometry is in longitude and latitude columns or in a WKT column.
 type csvFormat struct {
-	file   *os.File
-	name   string // base name, for Record.Where
-	size   int64
-	read   atomic.Int64
-	enc    encoding
+	textFile
 	acled  bool
 	header []string
 	// Column indexes of the geometry: lon and lat, or wkt; -1 when unused.
@@ -50,19 +43,15 @@ type csvColumn struct {
 // openCSV reads the header of the CSV file at path. mode is "acled", "csv" or "csv-auto"
 // (ACLED when the header has ACLED's columns).
 func openCSV(path string, opts Options, enc encoding, mode string) (_ *csvFormat, err error) {
-	file, err := os.Open(path)
-	if err != nil {
+	c := &csvFormat{lon: -1, lat: -1, wkt: -1}
+	if err := c.open(path, enc); err != nil {
 		return nil, err
 	}
 	defer func() {
 		if err != nil {
-			file.Close()
+			c.close()
 		}
 	}()
-	c := &csvFormat{file: file, name: filepath.Base(path), enc: enc, lon: -1, lat: -1, wkt: -1}
-	if c.size, err = fileSize(file); err != nil {
-		return nil, err
-	}
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -129,11 +118,11 @@ func (c *csvFormat) geometryColumns(opts Options) error {
 // begin starts a pass over the file: it reads the header row (the first time, it keeps and
 // checks it) and leaves c.r at the first record.
 func (c *csvFormat) begin() error {
-	if _, err := c.file.Seek(0, io.SeekStart); err != nil {
+	text, err := c.rewind()
+	if err != nil {
 		return err
 	}
-	c.read.Store(0)
-	r := csv.NewReader(textReader(c.file, c.enc, &c.read))
+	r := csv.NewReader(text)
 	r.ReuseRecord = true
 	head, err := r.Read()
 	switch {
@@ -377,10 +366,6 @@ func (c *csvFormat) wktGeometry(v, where string) (orb.Geometry, error) {
 	}
 	return g, nil
 }
-
-func (c *csvFormat) progress() (int64, int64) { return c.read.Load(), c.size }
-
-func (c *csvFormat) close() error { return c.file.Close() }
 
 // wktType returns the schema geometry type named by a WKT value's leading keyword, "" when
 // there is none.

@@ -6,10 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/harmattan/harmattan/data"
 )
@@ -17,22 +14,13 @@ import (
 // geojsonFormat reads a GeoJSON FeatureCollection one feature at a time (or a single Feature
 // at the top level), so that a file of any size is read in bounded memory.
 type geojsonFormat struct {
-	file *os.File
-	name string
-	size int64
-	read atomic.Int64
-	enc  encoding
-	cur  *featureStream // the current pass
+	textFile
+	cur *featureStream // the current pass
 }
 
-func openGeoJSON(path string, enc encoding) (_ *geojsonFormat, err error) {
-	file, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	g := &geojsonFormat{file: file, name: filepath.Base(path), enc: enc}
-	if g.size, err = fileSize(file); err != nil {
-		file.Close()
+func openGeoJSON(path string, enc encoding) (*geojsonFormat, error) {
+	g := &geojsonFormat{}
+	if err := g.open(path, enc); err != nil {
 		return nil, err
 	}
 	return g, nil
@@ -40,11 +28,11 @@ func openGeoJSON(path string, enc encoding) (_ *geojsonFormat, err error) {
 
 // begin starts a pass over the file.
 func (g *geojsonFormat) begin() error {
-	if _, err := g.file.Seek(0, io.SeekStart); err != nil {
+	text, err := g.rewind()
+	if err != nil {
 		return err
 	}
-	g.read.Store(0)
-	dec := json.NewDecoder(textReader(g.file, g.enc, &g.read))
+	dec := json.NewDecoder(text)
 	g.cur = &featureStream{dec: dec, name: g.name}
 	return g.cur.open()
 }
@@ -83,10 +71,6 @@ func (g *geojsonFormat) next(ty *typing) (*data.Record, error) {
 	}
 	return featureRecord(f, g.cur.where(), ty)
 }
-
-func (g *geojsonFormat) progress() (int64, int64) { return g.read.Load(), g.size }
-
-func (g *geojsonFormat) close() error { return g.file.Close() }
 
 // featureStream walks the tokens of a GeoJSON document down to its "features" array and
 // decodes the array's elements one by one.

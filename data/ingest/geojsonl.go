@@ -6,10 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/harmattan/harmattan/data"
 )
@@ -22,33 +19,23 @@ const recordSeparator = 0x1E
 // which may span lines). A file that starts with RS is read as a sequence, any other as
 // lines. A line or text that is not a valid Feature is an *Error; the next one is read on.
 type geojsonSeqFormat struct {
-	file *os.File
-	name string
-	size int64
-	read atomic.Int64
-	enc  encoding
-	cur  *textSeq
+	textFile
+	cur *textSeq
 }
 
 func openGeoJSONSeq(path string, enc encoding) (*geojsonSeqFormat, error) {
-	file, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	g := &geojsonSeqFormat{file: file, name: filepath.Base(path), enc: enc}
-	if g.size, err = fileSize(file); err != nil {
-		file.Close()
+	g := &geojsonSeqFormat{}
+	if err := g.open(path, enc); err != nil {
 		return nil, err
 	}
 	return g, nil
 }
 
 func (g *geojsonSeqFormat) begin() error {
-	if _, err := g.file.Seek(0, io.SeekStart); err != nil {
+	br, err := g.rewind()
+	if err != nil {
 		return err
 	}
-	g.read.Store(0)
-	br := textReader(g.file, g.enc, &g.read)
 	g.cur = &textSeq{r: br, line: 1}
 	if b, err := br.Peek(1); err == nil && b[0] == recordSeparator {
 		g.cur.rs = true
@@ -100,10 +87,6 @@ func (g *geojsonSeqFormat) next(ty *typing) (*data.Record, error) {
 func (g *geojsonSeqFormat) fatal(err error) error {
 	return fmt.Errorf("%s: %w", g.name, err)
 }
-
-func (g *geojsonSeqFormat) progress() (int64, int64) { return g.read.Load(), g.size }
-
-func (g *geojsonSeqFormat) close() error { return g.file.Close() }
 
 // textSeq splits a stream into JSON texts: lines, or RS-separated texts.
 type textSeq struct {
