@@ -36,8 +36,9 @@ func notFound(format string, args ...any) error {
 }
 
 // errorHandler turns every error a handler returns into a JSON exception: data.ErrNotFound is
-// a 404, data.ErrInvalidQuery a 400, echo's own errors keep their status, a cancelled request
-// gets no body, and anything else is a 500 whose details go only to the log.
+// a 404, data.ErrInvalidQuery and data.ErrSchema (a written feature that does not fit its
+// collection) a 400, echo's own errors keep their status, a cancelled request gets no body,
+// and anything else is a 500 whose details go only to the log.
 func (s *server) errorHandler(err error, c echo.Context) {
 	var (
 		ae *apiError
@@ -47,7 +48,7 @@ func (s *server) errorHandler(err error, c echo.Context) {
 	case errors.As(err, &ae):
 	case errors.Is(err, data.ErrNotFound):
 		ae = &apiError{http.StatusNotFound, "NotFound", err.Error()}
-	case errors.Is(err, data.ErrInvalidQuery):
+	case errors.Is(err, data.ErrInvalidQuery), errors.Is(err, data.ErrSchema):
 		ae = &apiError{http.StatusBadRequest, "InvalidParameterValue", err.Error()}
 	case errors.As(err, &he):
 		ae = &apiError{he.Code, statusCode(he.Code), fmt.Sprint(he.Message)}

@@ -63,7 +63,7 @@ func (s *server) createItems(c echo.Context) error {
 	ctx := c.Request().Context()
 	ids, err := ed.Insert(ctx, coll.ID, records)
 	if err != nil {
-		return editError(err)
+		return err
 	}
 	var bounds []orb.Bound
 	for _, r := range records {
@@ -104,7 +104,7 @@ func (s *server) replaceItem(c echo.Context) error {
 	}
 	before, after, err := ed.Update(c.Request().Context(), coll.ID, id, r, patch, ifMatch(c, coll))
 	if err != nil {
-		return editError(err)
+		return err
 	}
 	s.changed(coll.ID, before, after)
 	return s.writeFeature(c, coll, id, http.StatusOK)
@@ -122,7 +122,7 @@ func (s *server) deleteItem(c echo.Context) error {
 	}
 	b, err := ed.Delete(c.Request().Context(), coll.ID, id, ifMatch(c, coll))
 	if err != nil {
-		return editError(err)
+		return err
 	}
 	s.changed(coll.ID, b)
 	return c.NoContent(http.StatusNoContent)
@@ -233,19 +233,6 @@ func ifMatch(c echo.Context, coll data.Collection) func(*data.Feature) error {
 		return &apiError{http.StatusPreconditionFailed, "PreconditionFailed",
 			"the feature changed since you read it (its ETag is now " + tag + ")"}
 	}
-}
-
-// editError maps what the store refused to the answer: a record that does not fit the
-// collection is a 400.
-func editError(err error) error {
-	var ae *apiError
-	if errors.As(err, &ae) {
-		return err
-	}
-	if errors.Is(err, data.ErrSchema) {
-		return badRequest("%v", err)
-	}
-	return err
 }
 
 // changed drops the cached tiles of coll that a write touched (bounds: old and new positions).

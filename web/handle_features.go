@@ -274,9 +274,9 @@ func (s *server) item(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	fid, err := strconv.ParseInt(c.Param("featureId"), 10, 64)
+	fid, err := featureID(c, coll)
 	if err != nil {
-		return notFound("collection %q has no feature %q", coll.ID, c.Param("featureId"))
+		return err
 	}
 	feat, err := s.store.Feature(ctx, coll.ID, fid)
 	if err != nil {
