@@ -59,7 +59,7 @@ func (s *Store) loadCatalog(ctx context.Context, opts Options) error {
 		if title == "" {
 			title = t.name
 		}
-		t.coll = data.Collection{Title: title, Description: desc, GeometryType: geojsonTypeName(gtype)}
+		t.coll = data.Collection{Title: title, Description: desc, GeometryType: data.GeoJSONTypeName(gtype)}
 		tables = append(tables, &t)
 	}
 	rows.Close()
@@ -227,24 +227,4 @@ func uniqueID(id string, taken map[string]*table) string {
 		out = fmt.Sprintf("%s_%d", id, i)
 	}
 	return out
-}
-
-// geojsonTypeName maps a GeoPackage geometry type name to the GeoJSON one ("Geometry" for
-// GEOMETRY, GEOMETRYCOLLECTION and curve types).
-func geojsonTypeName(gpkg string) string {
-	switch strings.ToUpper(gpkg) {
-	case "POINT":
-		return "Point"
-	case "LINESTRING":
-		return "LineString"
-	case "POLYGON":
-		return "Polygon"
-	case "MULTIPOINT":
-		return "MultiPoint"
-	case "MULTILINESTRING":
-		return "MultiLineString"
-	case "MULTIPOLYGON":
-		return "MultiPolygon"
-	}
-	return "Geometry"
 }

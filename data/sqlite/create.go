@@ -5,12 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/paulmach/orb"
 
 	"github.com/harmattan/harmattan/data"
 	"github.com/harmattan/harmattan/geo"
@@ -123,7 +121,7 @@ func writeLayers(ctx context.Context, db *sql.DB, layers []data.Layer) error {
 			return err
 		}
 		if l.GeometryType == "" {
-			l.GeometryType = geometryTypeOf(l)
+			l.GeometryType = data.LayerGeometryType(l)
 		}
 		if err := createFeatureTable(ctx, tx, l); err != nil {
 			return err
@@ -156,7 +154,7 @@ func insertFeatures(ctx context.Context, tx *sql.Tx, l data.Layer) error {
 	for i, feat := range l.Features {
 		where := fmt.Sprintf("layer %s, feature %d", l.Name, i)
 		args[0] = nil
-		if id, ok := featureID(feat.ID); ok {
+		if id, ok := data.FeatureID(feat.ID); ok {
 			args[0] = id
 		}
 		blob, err := geo.EncodeGPKG(feat.Geometry, 4326)
@@ -181,59 +179,6 @@ func insertFeatures(ctx context.Context, tx *sql.Tx, l data.Layer) error {
 		}
 	}
 	return nil
-}
-
-// featureID returns a GeoJSON feature id usable as a fid (a positive integral number).
-func featureID(id any) (int64, bool) {
-	switch v := id.(type) {
-	case float64:
-		if v >= 1 && v == math.Trunc(v) && v < 1<<53 {
-			return int64(v), true
-		}
-	case int64:
-		return v, v >= 1
-	case int:
-		return int64(v), v >= 1
-	}
-	return 0, false
-}
-
-// geometryTypeOf returns the GeoPackage geometry type name shared by all of l's features, or
-// GEOMETRY when they differ.
-func geometryTypeOf(l data.Layer) string {
-	t := ""
-	for _, f := range l.Features {
-		if f.Geometry == nil {
-			continue
-		}
-		g := f.Geometry.GeoJSONType()
-		if t != "" && t != g {
-			return "GEOMETRY"
-		}
-		t = g
-	}
-	if t == "" {
-		return "GEOMETRY"
-	}
-	return gpkgTypeName(t)
-}
-
-func gpkgTypeName(geojsonType string) string {
-	switch geojsonType {
-	case orb.Point{}.GeoJSONType():
-		return "POINT"
-	case orb.LineString{}.GeoJSONType():
-		return "LINESTRING"
-	case orb.Polygon{}.GeoJSONType():
-		return "POLYGON"
-	case orb.MultiPoint{}.GeoJSONType():
-		return "MULTIPOINT"
-	case orb.MultiLineString{}.GeoJSONType():
-		return "MULTILINESTRING"
-	case orb.MultiPolygon{}.GeoJSONType():
-		return "MULTIPOLYGON"
-	}
-	return "GEOMETRY"
 }
 
 // checkTemporal refuses a layer whose TemporalField is not its first DATE/DATETIME field: a

@@ -55,7 +55,7 @@ func (s *Store) Insert(ctx context.Context, coll string, rs []*data.Record) ([]i
 			return nil, err
 		}
 		ids = append(ids, id)
-		if b := bound(r.Geometry); b != nil {
+		if b := data.Bounds(r.Geometry); b != nil {
 			if err := logChange(ctx, tx, tb.name, b); err != nil {
 				return nil, err
 			}
@@ -93,7 +93,7 @@ func (s *Store) Update(ctx context.Context, coll string, id int64, r *data.Recor
 	if g == nil && patch {
 		g = old.Geometry
 	}
-	b, a := bound(old.Geometry), bound(g)
+	b, a := data.Bounds(old.Geometry), data.Bounds(g)
 	for _, c := range []*orb.Bound{b, a} {
 		if c == nil {
 			continue
@@ -130,7 +130,7 @@ func (s *Store) Delete(ctx context.Context, coll string, id int64, check func(*d
 		return orb.Bound{}, err
 	}
 	var out orb.Bound
-	if b := bound(old.Geometry); b != nil {
+	if b := data.Bounds(old.Geometry); b != nil {
 		if err := logChange(ctx, tx, tb.name, b); err != nil {
 			return orb.Bound{}, err
 		}
@@ -170,9 +170,9 @@ func (tb *table) current(ctx context.Context, tx *sql.Tx, id int64, check func(*
 func (tb *table) row(r *data.Record, patch bool) ([]string, []any, error) {
 	var cols []string
 	var args []any
-	declared := gpkgTypeName(tb.coll.GeometryType)
+	declared := data.GeometryTypeName(tb.coll.GeometryType)
 	if r.Geometry != nil || !patch {
-		g, err := fitGeometry(r.Geometry, declared)
+		g, err := data.FitGeometry(r.Geometry, declared)
 		if err != nil {
 			return nil, nil, &recordError{where: r.Where, field: "geometry", err: err}
 		}
@@ -205,13 +205,4 @@ func (tb *table) row(r *data.Record, patch bool) ([]string, []any, error) {
 		cols, args = append(cols, quote(f.Name)), append(args, sv)
 	}
 	return cols, args, nil
-}
-
-// bound returns g's bounds, or nil for no geometry.
-func bound(g orb.Geometry) *orb.Bound {
-	if g == nil || isEmpty(g) {
-		return nil
-	}
-	b := g.Bound()
-	return &b
 }

@@ -328,7 +328,7 @@ func (w *target) empty(ctx context.Context, tx *sql.Tx, res *data.ImportResult) 
 
 // write inserts r, or with an upsert key updates the feature with r's key.
 func (w *target) write(ctx context.Context, r *data.Record, res *data.ImportResult) error {
-	g, err := fitGeometry(r.Geometry, w.geomType)
+	g, err := data.FitGeometry(r.Geometry, w.geomType)
 	if err != nil {
 		return &recordError{where: r.Where, field: "geometry", err: err}
 	}
@@ -464,13 +464,14 @@ func (w *target) oldBounds(ctx context.Context, id int64, res *data.ImportResult
 
 // index notes feature id's bounds for the R-tree, which finish writes.
 func (w *target) index(id int64, g orb.Geometry, res *data.ImportResult) error {
-	if g == nil || isEmpty(g) {
+	bp := data.Bounds(g)
+	if bp == nil {
 		if w.rtree != "" {
 			w.entries = append(w.entries, goneEntry(id))
 		}
 		return nil
 	}
-	b := g.Bound()
+	b := *bp
 	w.extend(res, b)
 	if w.rtree != "" {
 		w.entries = append(w.entries, newRtreeEntry(id, b))
@@ -505,52 +506,6 @@ func (w *target) finish(ctx context.Context, tx *sql.Tx, res data.ImportResult) 
 	return logChange(ctx, tx, w.name, &res.Bounds)
 }
 
-// fitGeometry checks g against a layer's declared geometry type, turning a single geometry into
-// the multi type a layer declares.
-func fitGeometry(g orb.Geometry, declared string) (orb.Geometry, error) {
-	if g == nil || declared == "GEOMETRY" || declared == "GEOMETRYCOLLECTION" && g.GeoJSONType() == "GeometryCollection" {
-		return g, nil
-	}
-	switch v := g.(type) {
-	case orb.Point:
-		if declared == "MULTIPOINT" {
-			return orb.MultiPoint{v}, nil
-		}
-	case orb.LineString:
-		if declared == "MULTILINESTRING" {
-			return orb.MultiLineString{v}, nil
-		}
-	case orb.Polygon:
-		if declared == "MULTIPOLYGON" {
-			return orb.MultiPolygon{v}, nil
-		}
-	}
-	if gpkgTypeName(g.GeoJSONType()) != declared {
-		return nil, fmt.Errorf("%w: a %s does not fit a %s layer", data.ErrSchema, g.GeoJSONType(), declared)
-	}
-	return g, nil
-}
-
-func isEmpty(g orb.Geometry) bool {
-	switch v := g.(type) {
-	case orb.Point:
-		return false
-	case orb.MultiPoint:
-		return len(v) == 0
-	case orb.LineString:
-		return len(v) == 0
-	case orb.MultiLineString:
-		return len(v) == 0
-	case orb.Polygon:
-		return len(v) == 0
-	case orb.MultiPolygon:
-		return len(v) == 0
-	case orb.Collection:
-		return len(v) == 0
-	}
-	return false
-}
-
 // extend grows res.Bounds to cover b.
 func (w *target) extend(res *data.ImportResult, b orb.Bound) {
 	if !w.touched {
@@ -562,61 +517,17 @@ func (w *target) extend(res *data.ImportResult, b orb.Bound) {
 
 // storedValue converts a record's value to what a column of field f stores: int64, float64,
 // string, a 0/1 integer for BOOLEAN, DATE as YYYY-MM-DD and DATETIME as
-// YYYY-MM-DDTHH:MM:SS.sssZ (UTC), as GDAL writes them. Integral float64 values (as JSON gives
-// them) fit INTEGER fields.
+// YYYY-MM-DDTHH:MM:SS.sssZ (UTC), as GDAL writes them.
 func storedValue(f data.Field, v any) (any, error) {
-	if v == nil {
-		return nil, nil
+	v, err := f.Value(v)
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return int64(1), err
+		}
+		return int64(0), err
+	case time.Time:
+		return x.Format("2006-01-02T15:04:05.000Z"), err
 	}
-	bad := func() error { return fmt.Errorf("%w: %v (%T) is not a valid %s value", data.ErrSchema, v, v, f.Type) }
-	switch f.Type {
-	case data.Integer:
-		switch n := v.(type) {
-		case int64:
-			return n, nil
-		case float64:
-			if n == float64(int64(n)) && n > -1<<53 && n < 1<<53 {
-				return int64(n), nil
-			}
-		}
-		return nil, bad()
-	case data.Real:
-		switch n := v.(type) {
-		case int64:
-			return float64(n), nil
-		case float64:
-			return n, nil
-		}
-		return nil, bad()
-	case data.Boolean:
-		if b, ok := v.(bool); ok {
-			if b {
-				return int64(1), nil
-			}
-			return int64(0), nil
-		}
-		return nil, bad()
-	case data.Date:
-		s, ok := v.(string)
-		if !ok || !geo.IsDate(s) {
-			return nil, bad()
-		}
-		return s, nil
-	case data.DateTime:
-		s, ok := v.(string)
-		if !ok {
-			return nil, bad()
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			if t, err = time.Parse(time.DateOnly, s); err != nil {
-				return nil, bad()
-			}
-		}
-		return t.UTC().Format("2006-01-02T15:04:05.000Z"), nil
-	}
-	if s, ok := v.(string); ok {
-		return s, nil
-	}
-	return nil, bad()
+	return v, err
 }
