@@ -20,6 +20,9 @@ type Record struct {
 	Names  []string
 	Values []any
 	Where  string
+	// ID, when not 0, is the id the feature is written with (a migration keeps ids); 0 lets the
+	// store assign one. Editor.Insert ignores it.
+	ID int64
 }
 
 // Property returns the value of property name and whether the record has it.
@@ -79,10 +82,10 @@ type ImportSpec struct {
 	// of a new layer, as inferred from the data. For an existing layer its schema is kept, and a
 	// field of Fields that it lacks or has with another type is an error naming the field
 	// (wrapping ErrSchema); INTEGER values fit a REAL field and DATE values a DATETIME field.
-	Fields        []Field
-	GeometryType  string
-	TemporalField string
-	Title         string
+	Fields             []Field
+	GeometryType       string
+	TemporalField      string
+	Title, Description string
 	// OnInvalid is called for a record the store cannot write (a value that does not convert to
 	// its field's type, a geometry of the wrong type); returning nil skips the record, returning
 	// an error aborts the import with it. Nil aborts on the first invalid record.
@@ -118,6 +121,25 @@ type Editor interface {
 	// Delete removes feature id and returns its bounds.
 	Delete(ctx context.Context, coll string, id int64, check func(old *Feature) error) (orb.Bound, error)
 }
+
+// RecordError is a record that does not fit a layer: Import hands it to ImportSpec.OnInvalid.
+// Every RecordError is an ErrSchema.
+type RecordError struct {
+	Where, Field string
+	Err          error
+}
+
+func (e *RecordError) Error() string {
+	if e.Field == "" {
+		return e.Where + ": " + e.Err.Error()
+	}
+	return e.Where + ": field " + e.Field + ": " + e.Err.Error()
+}
+
+func (e *RecordError) Unwrap() error { return e.Err }
+
+// Is makes every RecordError an ErrSchema.
+func (e *RecordError) Is(target error) bool { return target == ErrSchema }
 
 // ErrSchema is wrapped by errors about data that does not fit a layer's schema: an unknown
 // property, a value of the wrong type, a geometry of the wrong type.

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-
 	"github.com/harmattan/harmattan/data"
 	"github.com/harmattan/harmattan/geo"
 )

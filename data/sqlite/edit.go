@@ -174,12 +174,12 @@ func (tb *table) row(r *data.Record, patch bool) ([]string, []any, error) {
 	if r.Geometry != nil || !patch {
 		g, err := data.FitGeometry(r.Geometry, declared)
 		if err != nil {
-			return nil, nil, &recordError{where: r.Where, field: "geometry", err: err}
+			return nil, nil, &data.RecordError{Where: r.Where, Field: "geometry", Err: err}
 		}
 		var blob []byte
 		if g != nil {
 			if blob, err = geo.EncodeGPKG(g, 4326); err != nil {
-				return nil, nil, &recordError{where: r.Where, field: "geometry", err: err}
+				return nil, nil, &data.RecordError{Where: r.Where, Field: "geometry", Err: err}
 			}
 		}
 		cols, args = append(cols, quote(tb.geom)), append(args, blob)
@@ -191,7 +191,7 @@ func (tb *table) row(r *data.Record, patch bool) ([]string, []any, error) {
 		}
 	})
 	if unknown != "" {
-		return nil, nil, &recordError{where: r.Where, field: unknown, err: fmt.Errorf("%w: collection %s has no such property", data.ErrSchema, tb.coll.ID)}
+		return nil, nil, &data.RecordError{Where: r.Where, Field: unknown, Err: fmt.Errorf("%w: collection %s has no such property", data.ErrSchema, tb.coll.ID)}
 	}
 	for _, f := range tb.coll.Fields {
 		v, given := r.Property(f.Name)
@@ -200,7 +200,7 @@ func (tb *table) row(r *data.Record, patch bool) ([]string, []any, error) {
 		}
 		sv, err := storedValue(f, v)
 		if err != nil {
-			return nil, nil, &recordError{where: r.Where, field: f.Name, err: err}
+			return nil, nil, &data.RecordError{Where: r.Where, Field: f.Name, Err: err}
 		}
 		cols, args = append(cols, quote(f.Name)), append(args, sv)
 	}

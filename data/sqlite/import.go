@@ -85,7 +85,7 @@ func (s *Store) importTx(ctx context.Context, spec data.ImportSpec, next func() 
 			return res, err
 		}
 		if err := w.write(rowCtx, r, &res); err != nil {
-			var bad *recordError
+			var bad *data.RecordError
 			if !errors.As(err, &bad) {
 				return res, err
 			}
@@ -103,24 +103,6 @@ func (s *Store) importTx(ctx context.Context, spec data.ImportSpec, next func() 
 	}
 	return res, tx.Commit()
 }
-
-// recordError is a record that does not fit the layer; Import hands it to OnInvalid.
-type recordError struct {
-	where, field string
-	err          error
-}
-
-func (e *recordError) Error() string {
-	if e.field == "" {
-		return e.where + ": " + e.err.Error()
-	}
-	return e.where + ": field " + e.field + ": " + e.err.Error()
-}
-
-func (e *recordError) Unwrap() error { return e.err }
-
-// Is makes every recordError a data.ErrSchema.
-func (e *recordError) Is(target error) bool { return target == data.ErrSchema }
 
 // target is the table an import writes to, with its prepared statements.
 type target struct {
@@ -154,7 +136,7 @@ func openTarget(ctx context.Context, tx *sql.Tx, spec data.ImportSpec) (*target,
 		WHERE g.table_name = ? AND lower(c.data_type) = 'features'`, spec.Layer).Scan(&w.geom, &w.geomType, &srs)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		l := data.Layer{Name: spec.Layer, Title: spec.Title, GeometryType: spec.GeometryType, Fields: spec.Fields,
+		l := data.Layer{Name: spec.Layer, Title: spec.Title, Description: spec.Description, GeometryType: spec.GeometryType, Fields: spec.Fields,
 			TemporalField: spec.TemporalField}
 		if l.GeometryType == "" {
 			l.GeometryType = "GEOMETRY"
@@ -330,12 +312,12 @@ func (w *target) empty(ctx context.Context, tx *sql.Tx, res *data.ImportResult) 
 func (w *target) write(ctx context.Context, r *data.Record, res *data.ImportResult) error {
 	g, err := data.FitGeometry(r.Geometry, w.geomType)
 	if err != nil {
-		return &recordError{where: r.Where, field: "geometry", err: err}
+		return &data.RecordError{Where: r.Where, Field: "geometry", Err: err}
 	}
 	var blob []byte
 	if g != nil {
 		if blob, err = geo.EncodeGPKG(g, 4326); err != nil {
-			return &recordError{where: r.Where, field: "geometry", err: err}
+			return &data.RecordError{Where: r.Where, Field: "geometry", Err: err}
 		}
 	}
 	w.args[1] = blob
@@ -343,7 +325,7 @@ func (w *target) write(ctx context.Context, r *data.Record, res *data.ImportResu
 		return err
 	}
 	if w.upsert != nil { // the key is unique: try the insert, and update only on a conflict
-		id := w.nextID
+		id := w.newID(r)
 		w.args[0] = id
 		done, err := w.upsert.ExecContext(ctx, w.args...)
 		if err != nil {
@@ -354,7 +336,7 @@ func (w *target) write(ctx context.Context, r *data.Record, res *data.ImportResu
 			return err
 		}
 		if n == 1 {
-			w.nextID++
+			w.nextID = max(w.nextID, id+1)
 			res.Inserted++
 			return w.index(id, g, res)
 		}
@@ -378,8 +360,8 @@ func (w *target) write(ctx context.Context, r *data.Record, res *data.ImportResu
 		}
 		res.Updated++
 	} else {
-		id = w.nextID
-		w.nextID++
+		id = w.newID(r)
+		w.nextID = max(w.nextID, id+1)
 		w.args[0] = id
 		if _, err := w.insert.ExecContext(ctx, w.args...); err != nil {
 			return fmt.Errorf("%s: %w", r.Where, err)
@@ -387,6 +369,14 @@ func (w *target) write(ctx context.Context, r *data.Record, res *data.ImportResu
 		res.Inserted++
 	}
 	return w.index(id, g, res)
+}
+
+// newID returns the id a new feature from r gets: r's own, or the next free one.
+func (w *target) newID(r *data.Record) int64 {
+	if r.ID > 0 {
+		return r.ID
+	}
+	return w.nextID
 }
 
 // values converts r's properties into w.args, one per field (nil for those r lacks).
@@ -400,7 +390,7 @@ func (w *target) values(r *data.Record) error {
 			}
 			sv, err := storedValue(f, v)
 			if err != nil {
-				return &recordError{where: r.Where, field: f.Name, err: err}
+				return &data.RecordError{Where: r.Where, Field: f.Name, Err: err}
 			}
 			w.args[2+i] = sv
 		}
@@ -409,7 +399,7 @@ func (w *target) values(r *data.Record) error {
 		}
 		for name := range r.Properties { // a property the layer does not have
 			if w.column(name) < 0 {
-				return &recordError{where: r.Where, field: name, err: fmt.Errorf("%w: not in layer %s", data.ErrSchema, w.name)}
+				return &data.RecordError{Where: r.Where, Field: name, Err: fmt.Errorf("%w: not in layer %s", data.ErrSchema, w.name)}
 			}
 		}
 		return nil
@@ -425,11 +415,11 @@ func (w *target) values(r *data.Record) error {
 	for i, v := range r.Values {
 		j := w.colOf[i]
 		if j < 0 {
-			return &recordError{where: r.Where, field: r.Names[i], err: fmt.Errorf("%w: not in layer %s", data.ErrSchema, w.name)}
+			return &data.RecordError{Where: r.Where, Field: r.Names[i], Err: fmt.Errorf("%w: not in layer %s", data.ErrSchema, w.name)}
 		}
 		sv, err := storedValue(w.fields[j], v)
 		if err != nil {
-			return &recordError{where: r.Where, field: w.fields[j].Name, err: err}
+			return &data.RecordError{Where: r.Where, Field: w.fields[j].Name, Err: err}
 		}
 		w.args[2+j] = sv
 	}
