@@ -1,6 +1,12 @@
 package data
 
-import "github.com/paulmach/orb/geojson"
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/paulmach/orb/geojson"
+)
 
 // Layer is a collection to write into a Store backend: its name, metadata, schema and
 // features. Property values are as decoded from GeoJSON (float64, string, bool, nil) and are
@@ -14,4 +20,24 @@ type Layer struct {
 	GeometryType string
 	Fields       []Field
 	Features     []*geojson.Feature
+}
+
+// ImportLayer writes l into a store as a new layer (Append), keeping its features' ids.
+func ImportLayer(ctx context.Context, imp Importer, l Layer) (ImportResult, error) {
+	gtype := l.GeometryType
+	if gtype == "" {
+		gtype = LayerGeometryType(l)
+	}
+	spec := ImportSpec{Layer: l.Name, Mode: Append, Fields: l.Fields, GeometryType: gtype,
+		TemporalField: l.TemporalField, Title: l.Title, Description: l.Description}
+	i := 0
+	return imp.Import(ctx, spec, func() (*Record, error) {
+		if i == len(l.Features) {
+			return nil, io.EOF
+		}
+		f := l.Features[i]
+		i++
+		id, _ := FeatureID(f.ID)
+		return &Record{Geometry: f.Geometry, Properties: f.Properties, ID: id, Where: fmt.Sprintf("layer %s, feature %d", l.Name, i)}, nil
+	})
 }
