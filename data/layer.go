@@ -24,11 +24,16 @@ type Layer struct {
 
 // ImportLayer writes l into a store as a new layer (Append), keeping its features' ids.
 func ImportLayer(ctx context.Context, imp Importer, l Layer) (ImportResult, error) {
+	return ImportLayerMode(ctx, imp, l, Append)
+}
+
+// ImportLayerMode writes l into a store with the given mode, keeping its features' ids.
+func ImportLayerMode(ctx context.Context, imp Importer, l Layer, mode ImportMode) (ImportResult, error) {
 	gtype := l.GeometryType
 	if gtype == "" {
 		gtype = LayerGeometryType(l)
 	}
-	spec := ImportSpec{Layer: l.Name, Mode: Append, Fields: l.Fields, GeometryType: gtype,
+	spec := ImportSpec{Layer: l.Name, Mode: mode, Fields: l.Fields, GeometryType: gtype,
 		TemporalField: l.TemporalField, Title: l.Title, Description: l.Description}
 	i := 0
 	return imp.Import(ctx, spec, func() (*Record, error) {

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/harmattan/harmattan/data"
-	"github.com/harmattan/harmattan/data/sqlite"
 	"github.com/harmattan/harmattan/geo"
 	"github.com/harmattan/harmattan/web"
 )
@@ -22,14 +21,14 @@ import (
 func export(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	db := fs.String("db", "", "GeoPackage to read (required)")
+	db := fs.String("db", "", "GeoPackage file or postgres:// URL to read (required)")
 	layer := fs.String("layer", "", "layer (collection id) to write (required)")
 	format := fs.String("format", "", "geojson, geojsonl, csv or gpkg (default: from -o's extension, else geojson)")
 	bbox := fs.String("bbox", "", "only features within minLon,minLat,maxLon,maxLat")
 	datetime := fs.String("datetime", "", "only features in this instant or interval (as on /items)")
 	out := fs.String("o", "", "output file (default: standard output; required for gpkg)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: harmattan export --db FILE --layer NAME [--format F] [--bbox B] [--datetime D] [-o FILE]\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: harmattan export --db FILE|URL --layer NAME [--format F] [--bbox B] [--datetime D] [-o FILE]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -63,14 +62,14 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		q.Time = iv
 	}
-	store, err := sqlite.Open(ctx, *db, sqlite.Options{Logger: slog.New(slog.NewTextHandler(stderr, nil))})
+	store, err := openStore(ctx, *db, dbOptions{logger: slog.New(slog.NewTextHandler(stderr, nil))})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	coll, err := store.Collection(ctx, *layer)
 	if err != nil {
-		return fmt.Errorf("export: %s: %w", *db, err)
+		return fmt.Errorf("export: %s: %w", dbName(*db), err)
 	}
 	if *format == "gpkg" {
 		if *out == "" {

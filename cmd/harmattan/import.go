@@ -21,7 +21,7 @@ import (
 func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	db := fs.String("db", "", "GeoPackage to import into; created when missing (required)")
+	db := fs.String("db", "", "GeoPackage file (created when missing) or postgres:// URL to import into (required)")
 	layer := fs.String("layer", "", "layer to import into, created from the data's schema when new (default: the GeoPackage table's name, for a .gpkg source)")
 	replace := fs.Bool("replace", false, "empty the layer first")
 	appendMode := fs.Bool("append", false, "add the records (the default, except for ACLED files)")
@@ -197,12 +197,12 @@ func (j importJob) run(ctx context.Context, stdout, stderr io.Writer) error {
 	})
 	stop()
 	if err != nil {
-		return fmt.Errorf("import into %s layer %s failed, nothing was imported: %w", j.db, j.layer, err)
+		return fmt.Errorf("import into %s layer %s failed, nothing was imported: %w", dbName(j.db), j.layer, err)
 	}
 	took := time.Since(start)
 	n := res.Inserted + res.Updated
 	fmt.Fprintf(stdout, "imported into %s layer %s: %d inserted, %d updated, %d skipped in %.1f s (%.0f records/s)\n",
-		j.db, j.layer, res.Inserted, res.Updated, skipped.Load(), took.Seconds(), float64(n)/max(took.Seconds(), 1e-9))
+		dbName(j.db), j.layer, res.Inserted, res.Updated, skipped.Load(), took.Seconds(), float64(n)/max(took.Seconds(), 1e-9))
 	return nil
 }
 

@@ -22,11 +22,14 @@ Usage:
                                load ACLED CSV, CSV, GeoJSON, GeoJSONL or GeoPackage data into a layer
   harmattan export [flags]     write a layer as GeoJSON, GeoJSONL, CSV or GeoPackage
   harmattan generate [flags]   write synthetic incidents for benchmarks
+  harmattan migrate [flags]    copy layers between a GeoPackage and PostGIS
   harmattan --help             show this help
 
 Each command takes --help.
 
-With no --db file present, serve creates it from the curated Mali dataset built into the binary.
+--db takes a GeoPackage file or a PostGIS database URL (postgres://user:password@host/db).
+With no --db file present, serve creates it from the curated Mali dataset built into the binary;
+migrate --to URL copies that dataset into PostGIS.
 `
 
 func main() {
@@ -65,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return export(ctx, args[1:], stdout, stderr)
 	case "generate":
 		return generate(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -18,6 +18,7 @@ import (
 
 	"github.com/harmattan/harmattan/data"
 	"github.com/harmattan/harmattan/data/mbtiles"
+	"github.com/harmattan/harmattan/data/postgis"
 	"github.com/harmattan/harmattan/data/seed"
 	"github.com/harmattan/harmattan/data/sqlite"
 	"github.com/harmattan/harmattan/web"
@@ -39,6 +40,8 @@ type serveConfig struct {
 	tilesets     map[string]string // name → path of an .mbtiles or .pmtiles file
 	tokenFile    string
 	maxBodyMB    int
+	dbPool       int
+	dbTimeout    time.Duration
 }
 
 // zoomFlag collects repeated --cluster collection=zoom values.
@@ -111,7 +114,10 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "HARMATTAN_ADDR", "127.0.0.1:8080"),
 		"address to listen on, host:port (env HARMATTAN_ADDR)")
 	fs.StringVar(&cfg.db, "db", envOr(getenv, "HARMATTAN_DB", "harmattan.gpkg"),
-		"GeoPackage file to serve; created from the built-in Mali dataset when it does not exist (env HARMATTAN_DB)")
+		"GeoPackage file to serve, created from the built-in Mali dataset when it does not exist; or a PostGIS database, postgres://user:password@host/db (env HARMATTAN_DB)")
+	fs.IntVar(&cfg.dbPool, "db-pool", envInt(getenv, "HARMATTAN_DB_POOL", 0),
+		"PostGIS: most database connections of this server (0: 4 or the number of CPUs, whichever is more); one more listens for changes (env HARMATTAN_DB_POOL)")
+	fs.DurationVar(&cfg.dbTimeout, "db-timeout", 30*time.Second, "PostGIS: statement timeout of every query")
 	fs.IntVar(&cfg.defaultLimit, "default-limit", 100, "page size of /items when the client gives no limit")
 	fs.IntVar(&cfg.maxLimit, "max-limit", 10000, "largest page size; a larger limit is clamped to it")
 	fs.Var(timeFlag(cfg.timeFields), "time-field",
@@ -149,6 +155,9 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	if cfg.maxBodyMB < 1 {
 		return cfg, errors.New("serve: --max-body-mb must be at least 1")
 	}
+	if cfg.dbPool < 0 || cfg.dbTimeout < 0 {
+		return cfg, errors.New("serve: --db-pool and --db-timeout must not be negative")
+	}
 	if cfg.memoryMB < 0 {
 		return cfg, errors.New("serve: --memory-limit must not be negative")
 	}
@@ -156,6 +165,15 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 		cfg.cluster["incidents"] = 8
 	}
 	return cfg, nil
+}
+
+// envInt reads an integer environment variable; one that is not a number is ignored here and
+// reported by flag parsing through its default.
+func envInt(getenv func(string) string, key string, def int) int {
+	if n, err := strconv.Atoi(getenv(key)); err == nil {
+		return n
+	}
+	return def
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -169,7 +187,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if cfg.memoryMB > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(cfg.memoryMB) << 20)
 	}
-	if _, err := os.Stat(cfg.db); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(cfg.db); !postgis.IsURL(cfg.db) && errors.Is(err, os.ErrNotExist) {
 		log.Info("creating the database from the built-in dataset", "db", cfg.db)
 		if err := createSeeded(ctx, cfg.db); err != nil {
 			return err
@@ -183,7 +201,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		}
 		log.Info("writes allowed with a token", "tokens", len(tokens), "token_file", cfg.tokenFile)
 	}
-	store, err := sqlite.Open(ctx, cfg.db, sqlite.Options{TimeFields: cfg.timeFields, Logger: log})
+	store, err := openStore(ctx, cfg.db, dbOptions{timeFields: cfg.timeFields, logger: log, pool: cfg.dbPool, timeout: cfg.dbTimeout})
 	if err != nil {
 		return err
 	}
@@ -223,7 +241,10 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
-	log.Info("listening", "url", "http://"+ln.Addr().String()+"/", "db", cfg.db)
+	if len(colls) == 0 {
+		log.Warn("the database has no table to serve; copy the built-in dataset into it with: harmattan migrate --to DB", "db", dbName(cfg.db))
+	}
+	log.Info("listening", "url", "http://"+ln.Addr().String()+"/", "db", dbName(cfg.db))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -145,11 +145,29 @@ type listener struct {
 	done      chan struct{}
 }
 
-func startListener(cfg *pgx.ConnConfig, log *slog.Logger) *listener {
-	ctx, cancel := context.WithCancel(context.Background())
+// startListener connects and listens before it returns, so that no change after Open goes
+// unnoticed; later it reconnects by itself whenever the connection is lost.
+func startListener(ctx context.Context, cfg *pgx.ConnConfig, log *slog.Logger) (*listener, error) {
+	conn, err := listen(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	bg, cancel := context.WithCancel(context.Background())
 	l := &listener{cancel: cancel, done: make(chan struct{})}
-	go l.run(ctx, cfg, log)
-	return l
+	go l.run(bg, conn, cfg, log)
+	return l, nil
+}
+
+func listen(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+		conn.Close(context.Background())
+		return nil, err
+	}
+	return conn, nil
 }
 
 func (l *listener) count() uint64 { return l.n.Load() }
@@ -159,29 +177,11 @@ func (l *listener) stop() {
 	<-l.done
 }
 
-func (l *listener) run(ctx context.Context, cfg *pgx.ConnConfig, log *slog.Logger) {
+// run waits for notifications on conn, and on a new connection whenever it is lost.
+func (l *listener) run(ctx context.Context, conn *pgx.Conn, cfg *pgx.ConnConfig, log *slog.Logger) {
 	defer close(l.done)
 	wait := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		conn, err := pgx.ConnectConfig(ctx, cfg)
-		if err == nil {
-			if _, err = conn.Exec(ctx, "LISTEN "+channel); err != nil {
-				conn.Close(context.Background())
-			}
-		}
-		if err != nil {
-			if ctx.Err() == nil {
-				log.Warn("cannot listen for changes; retrying", "in", wait, "error", err)
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(wait):
-			}
-			wait = min(2*wait, 5*time.Second)
-			continue
-		}
-		wait = 100 * time.Millisecond
-		l.bump(true) // changes made while no one listened are in the log; so may new tables be
+	for {
 		for {
 			n, err := conn.WaitForNotification(ctx)
 			if err != nil {
@@ -193,6 +193,25 @@ func (l *listener) run(ctx context.Context, cfg *pgx.ConnConfig, log *slog.Logge
 			l.bump(n.Payload == "schema")
 		}
 		conn.Close(context.Background())
+		for {
+			if ctx.Err() != nil {
+				return
+			}
+			var err error
+			if conn, err = listen(ctx, cfg); err == nil {
+				break
+			}
+			if ctx.Err() == nil {
+				log.Warn("cannot listen for changes; retrying", "in", wait, "error", err)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 5*time.Second)
+		}
+		wait = 100 * time.Millisecond
+		l.bump(true) // changes made while no one listened are in the log; so may new tables be
 	}
 }
 

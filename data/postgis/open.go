@@ -51,7 +51,7 @@ type Store struct {
 	listen *listener
 	// schemaSeen is the listener's schema count the catalog was last read at.
 	schemaSeen atomic.Uint64
-	loadMu sync.Mutex // one catalog load at a time
+	loadMu     sync.Mutex // one catalog load at a time
 }
 
 // IsURL tells whether db names a PostgreSQL database (postgres:// or postgresql://) rather
@@ -94,13 +94,16 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%s: PostGIS is not installed in this database (CREATE EXTENSION postgis): %w", redact(url), err)
+		return nil, fmt.Errorf("%s: PostGIS is not installed in this database (CREATE EXTENSION postgis): %w", Redact(url), err)
+	}
+	if s.listen, err = startListener(ctx, cfg.ConnConfig.Copy(), opts.Logger); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("listening for changes: %w", err)
 	}
 	if err := s.loadCatalog(ctx); err != nil {
-		pool.Close()
+		s.Close()
 		return nil, err
 	}
-	s.listen = startListener(cfg.ConnConfig.Copy(), opts.Logger)
 	return s, nil
 }
 
@@ -138,8 +141,8 @@ func (s *Store) table(id string) (*table, error) {
 	return t, nil
 }
 
-// redact hides the password of a database URL, for messages.
-func redact(url string) string {
+// Redact hides the password of a database URL, for messages.
+func Redact(url string) string {
 	scheme, rest, ok := strings.Cut(url, "://")
 	at := strings.LastIndexByte(rest, '@')
 	if !ok || at < 0 {
