@@ -19,7 +19,6 @@ import (
 
 	"github.com/harmattan/harmattan/data"
 	"github.com/harmattan/harmattan/data/seed"
-	"github.com/harmattan/harmattan/data/sqlite"
 )
 
 const (
@@ -27,8 +26,15 @@ const (
 	basesToken = "bases-only-token-98765"
 )
 
-// editServer serves a fresh seeded GeoPackage that two tokens may write to.
+// editServer serves a fresh seeded database that two tokens may write to.
 func editServer(t *testing.T) *server {
+	t.Helper()
+	s, _ := editServerAt(t)
+	return s
+}
+
+// editServerAt is editServer that also returns what opens its database.
+func editServerAt(t *testing.T) (*server, string) {
 	t.Helper()
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "tokens")
@@ -43,7 +49,7 @@ func editServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return layersServer(t, layers, Options{Tokens: tokens, MaxBodyBytes: 1 << 16})
+	return layersServerAt(t, layers, Options{Tokens: tokens, MaxBodyBytes: 1 << 16})
 }
 
 // send makes a request with a body; header pairs are name, value.
@@ -301,19 +307,14 @@ func TestConcurrentWrites(t *testing.T) {
 // An import by another process (here, another Store on the same file) drops, within a second,
 // just the cached tiles that its bounding box covers.
 func TestImportsDropTheirTiles(t *testing.T) {
-	s := editServer(t)
+	s, dsn := editServerAt(t)
 	near := "/tiles/incidents/" + tileOf(orb.Point{-4.6, 14.3278}, 10) + ".mvt"
 	far := "/tiles/incidents/" + tileOf(orb.Point{-0.0447, 16.2717}, 10) + ".mvt"
 	if do(t, s.handler, http.MethodGet, far).Code != http.StatusOK || do(t, s.handler, http.MethodGet, near).Code != http.StatusOK {
 		t.Fatal("tiles to cache are empty")
 	}
-	path := s.store.(*sqlite.Store).Path()
-	other, err := sqlite.Open(context.Background(), path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	coll, _ := other.Collection(context.Background(), "incidents")
+	other := reopen(t, dsn).Store.(data.Importer)
+	coll, _ := s.store.Collection(context.Background(), "incidents")
 	r := &data.Record{Geometry: orb.Point{-4.61, 14.33}, Properties: map[string]any{"event_type": "Battles",
 		"source": "Test", "source_url": "https://example.org"}, Where: "test"}
 	done := false

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -9,12 +8,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/harmattan/harmattan/data"
 	"github.com/harmattan/harmattan/data/seed"
-	"github.com/harmattan/harmattan/data/sqlite"
 )
 
 // seededServer serves a fresh GeoPackage made from the built-in dataset.
@@ -27,20 +24,20 @@ func seededServer(t testing.TB, opts Options) http.Handler {
 	return layersServer(t, layers, opts).handler
 }
 
-// layersServer serves a fresh GeoPackage holding layers; logs are discarded.
+// layersServer serves a fresh database of the backend under test holding layers; logs are
+// discarded.
 func layersServer(t testing.TB, layers []data.Layer, opts Options) *server {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "layers.gpkg")
-	if err := sqlite.Create(context.Background(), path, layers); err != nil {
-		t.Fatal(err)
-	}
-	store, err := sqlite.Open(context.Background(), path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	s, _ := layersServerAt(t, layers, opts)
+	return s
+}
+
+// layersServerAt is layersServer that also returns what opens its database.
+func layersServerAt(t testing.TB, layers []data.Layer, opts Options) (*server, string) {
+	t.Helper()
+	store := openLayers(t, layers)
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	return newServer(store, opts)
+	return newServer(store.Store, opts), store.dsn
 }
 
 // do sends a request through the router; header pairs are name, value.

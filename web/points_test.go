@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,12 +16,11 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/harmattan/harmattan/data"
-	"github.com/harmattan/harmattan/data/sqlite"
 )
 
 // pointsStore writes n synthetic points around a few centres, with every field type and some
-// NULLs, into a new GeoPackage and opens it.
-func pointsStore(t *testing.T, n int) (*sqlite.Store, string) {
+// NULLs, into a new database of the backend under test and opens it.
+func pointsStore(t *testing.T, n int) (data.Store, string) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(1, 2))
 	centres := []orb.Point{{-3.99, 14.49}, {-3.0, 16.77}, {0.05, 16.27}, {-4.2, 14.35}}
@@ -51,16 +48,8 @@ func pointsStore(t *testing.T, n int) (*sqlite.Store, string) {
 		}
 		l.Features = append(l.Features, f)
 	}
-	path := filepath.Join(t.TempDir(), "points.gpkg")
-	if err := sqlite.Create(context.Background(), path, []data.Layer{l}); err != nil {
-		t.Fatal(err)
-	}
-	store, err := sqlite.Open(context.Background(), path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return store, path
+	s := openLayers(t, []data.Layer{l})
+	return s.Store, s.dsn
 }
 
 // awaitPoints waits until the server holds a current in-memory copy of collection id.
@@ -144,11 +133,7 @@ func TestPointTilesFollowWrites(t *testing.T) {
 	if protests == 0 {
 		t.Fatal("no protests to change")
 	}
-	// Another program writes to the file: GDAL, as an analyst's QGIS would.
-	requireTool(t, "ogrinfo")
-	if out, err := exec.Command("ogrinfo", path, "-sql", "UPDATE events SET kind = 'Battles' WHERE kind = 'Protests'").CombinedOutput(); err != nil {
-		t.Fatalf("ogrinfo: %v\n%s", err, out)
-	}
+	writeBehind(t, path, "UPDATE events SET kind = 'Battles' WHERE kind = 'Protests'")
 	changed := int(protests)
 	after := decodeTile(t, s.handler, target)
 	if got, want := len(after[0].Features), len(before[0].Features)+changed; got != want {
@@ -216,7 +201,6 @@ func TestPointLayerBudget(t *testing.T) {
 // TestTileCacheFollowsExternalWrites: when another program changes the file, cached tiles go
 // (within a second) and the next answer has the new data and a new ETag.
 func TestTileCacheFollowsExternalWrites(t *testing.T) {
-	requireTool(t, "ogrinfo")
 	store, path := pointsStore(t, 300)
 	s := newServer(store, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), PointsBytes: -1})
 	target := "/tiles/events/0/0/0.mvt?kind=Battles"
@@ -224,9 +208,7 @@ func TestTileCacheFollowsExternalWrites(t *testing.T) {
 	if first.Code != http.StatusOK || s.tileCache.Stats().Entries != 1 {
 		t.Fatalf("first answer %d, %d cached tiles", first.Code, s.tileCache.Stats().Entries)
 	}
-	if out, err := exec.Command("ogrinfo", path, "-sql", "UPDATE events SET kind = 'Battles'").CombinedOutput(); err != nil {
-		t.Fatalf("ogrinfo: %v\n%s", err, out)
-	}
+	writeBehind(t, path, "UPDATE events SET kind = 'Battles'")
 	time.Sleep(1100 * time.Millisecond) // the server looks at the file at most once a second
 	second := do(t, s.handler, http.MethodGet, target)
 	if second.Header().Get("ETag") == first.Header().Get("ETag") {
