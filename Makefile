@@ -1,6 +1,7 @@
 # Harmattan: `make run` serves the built-in dataset, `make test` runs every test. Both install
-# what they need on a fresh Debian machine with Go (gcc for cgo SQLite; gdal-bin, npm and
-# chromium for the tests) when it is missing.
+# what they need on a fresh Debian machine with Go (gcc for cgo SQLite; gdal-bin, npm, chromium,
+# PostgreSQL 15 and PostGIS 3 for the tests) when it is missing. The tests use the PostGIS
+# server named by HARMATTAN_TEST_POSTGRES, or start a local one (data/postgis/testserver.sh).
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
@@ -26,6 +27,10 @@ vendor-check: test-deps
 test: test-deps vendor-check
 	@test -z "$$(gofmt -l $$(go list -f '{{.Dir}}' ./...))" || { gofmt -l $$(go list -f '{{.Dir}}' ./...); echo "gofmt needed"; exit 1; }
 	go vet ./...
-	go test ./...
+	@# Every package, with the store conformance suite and the replica tests on PostGIS; then the
+	@# HTTP tests once more with PostGIS as their store.
+	@url="$${HARMATTAN_TEST_POSTGRES:-$$(bash data/postgis/testserver.sh)}" && \
+	  echo "go test ./... (PostGIS at $${url##*@})" && HARMATTAN_TEST_POSTGRES="$$url" go test ./... && \
+	  echo "go test ./web on PostGIS" && HARMATTAN_TEST_POSTGRES="$$url" HARMATTAN_TEST_STORE=postgis go test ./web
 	@# Browser tests: the real binary on localhost, driven in Debian's Chromium (web/e2e/).
 	cd web && npm test
