@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
 	"github.com/harmattan/harmattan/data"
@@ -96,5 +97,30 @@ func TestReplicasShareWrites(t *testing.T) {
 	ra, rb := do(t, a.handler, http.MethodGet, loc), do(t, b.handler, http.MethodGet, loc)
 	if rb.Code != http.StatusOK || ra.Header().Get("ETag") != rb.Header().Get("ETag") {
 		t.Fatalf("the new feature: B %d, ETags A %q B %q", rb.Code, ra.Header().Get("ETag"), rb.Header().Get("ETag"))
+	}
+
+	// Without their listeners (a lost connection; a hot standby has none) the replicas still
+	// learn of writes, from the change log.
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var killed int
+	if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = 'LISTEN harmattan_changes'`).Scan(&killed); err != nil || killed != 2 {
+		t.Fatalf("terminated %d listeners, want 2 (%v)", killed, err)
+	}
+	before = do(t, b.handler, http.MethodGet, tile)
+	rec = send(t, a.handler, http.MethodDelete, loc, "", "Authorization", "Bearer "+adminToken)
+	if rec.Code != http.StatusNoContent {
+		t.Fatalf("DELETE through A: %d %s", rec.Code, rec.Body)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for do(t, b.handler, http.MethodGet, tile).Code != http.StatusNoContent && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := do(t, b.handler, http.MethodGet, tile); got.Code != http.StatusNoContent {
+		t.Fatalf("B still serves the deleted feature's tile: %d", got.Code)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -14,11 +15,14 @@ import (
 )
 
 // Every write through Harmattan (imports and edits, by any replica or command) adds rows to
-// changesTable in its transaction and sends a NOTIFY on channel when it commits. Each replica
-// listens: a notification changes its Version, and its tile cache then reads the new rows of
-// the log and drops just the tiles they touch. A notification with the payload "schema" also
-// makes it read the catalog again (a new layer, new extents); one with an empty payload, which
-// anyone may send (NOTIFY harmattan_changes), empties its tile cache.
+// changesTable in its transaction and sends a NOTIFY on channel when it commits, with the last
+// seq it logged as payload ("schema:<seq>" when the catalog must be read again: a new layer,
+// new extents). Each replica's Version is the last seq it knows of: the listener learns it at
+// once, and a poll of the log at most once a second learns it too, which is all a replica on a
+// hot standby has (a standby cannot LISTEN; its log arrives with the data it describes). Its
+// tile cache then reads the new rows of the log and drops just the tiles they touch. A
+// notification with any other payload, such as the bare NOTIFY harmattan_changes that programs
+// writing to the tables without Harmattan should send, empties the tile caches.
 const (
 	channel      = "harmattan_changes"
 	changesTable = "public.harmattan_changes"
@@ -41,14 +45,14 @@ func logChange(ctx context.Context, tx pgx.Tx, t *table, bounds []orb.Bound, sch
 		return err
 	}
 	var seq int64
-	ins := "INSERT INTO " + changesTable + " (table_schema, table_name, min_x, min_y, max_x, max_y) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq"
+	ins := "INSERT INTO " + changesTable + " (table_schema, table_name, schema, min_x, min_y, max_x, max_y) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq"
 	if len(bounds) == 0 {
-		if err := tx.QueryRow(ctx, ins, t.schema, t.name, nil, nil, nil, nil).Scan(&seq); err != nil {
+		if err := tx.QueryRow(ctx, ins, t.schema, t.name, schema, nil, nil, nil, nil).Scan(&seq); err != nil {
 			return err
 		}
 	}
 	for _, b := range bounds {
-		if err := tx.QueryRow(ctx, ins, t.schema, t.name, b.Min[0], b.Min[1], b.Max[0], b.Max[1]).Scan(&seq); err != nil {
+		if err := tx.QueryRow(ctx, ins, t.schema, t.name, schema, b.Min[0], b.Min[1], b.Max[0], b.Max[1]).Scan(&seq); err != nil {
 			return err
 		}
 	}
@@ -57,7 +61,7 @@ func logChange(ctx context.Context, tx pgx.Tx, t *table, bounds []orb.Bound, sch
 	}
 	payload := strconv.FormatInt(seq, 10)
 	if schema {
-		payload = "schema"
+		payload = "schema:" + payload
 	}
 	_, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", channel, payload)
 	return err
@@ -68,7 +72,7 @@ func logChange(ctx context.Context, tx pgx.Tx, t *table, bounds []orb.Bound, sch
 func ensureMeta(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+changesTable+` (
 			seq bigserial PRIMARY KEY, table_schema text NOT NULL, table_name text NOT NULL,
-			min_x float8, min_y float8, max_x float8, max_y float8,
+			schema bool NOT NULL DEFAULT false, min_x float8, min_y float8, max_x float8, max_y float8,
 			changed_at timestamptz NOT NULL DEFAULT now());
 		CREATE TABLE IF NOT EXISTS public.`+layersTable+` (
 			table_schema text NOT NULL, table_name text NOT NULL, title text, description text,
@@ -122,27 +126,92 @@ func (s *Store) Changes(ctx context.Context, after int64) ([]data.Change, int64,
 	return out, after, rows.Err()
 }
 
-// Version returns a token that changes with every notification on the channel, and whenever
-// the listener had to reconnect (it may have missed some). It implements data.Versioned; after
-// a "schema" notification it first reads the catalog again.
+// Version returns the last change seq this store knows of and the number of bare
+// notifications heard (data.Versioned). When the catalog must be read again, it is first.
 func (s *Store) Version(ctx context.Context) (string, error) {
-	n, schema := s.listen.count(), s.listen.schema.Load()
-	if schema != s.schemaSeen.Load() {
+	if err := s.poll(ctx); err != nil {
+		return "", err
+	}
+	if schema := s.listen.schema.Load(); schema != s.schemaSeen.Load() {
 		if err := s.loadCatalog(ctx); err != nil {
 			s.opts.Logger.Warn("the database's tables changed but its catalog cannot be read; serving the old one", "error", err)
 		} else {
 			s.schemaSeen.Store(schema)
 		}
 	}
-	return strconv.FormatUint(n, 10), ctx.Err()
+	return s.listen.version(), ctx.Err()
+}
+
+// pollEvery is how often Version reads the log's last seq itself.
+const pollEvery = time.Second
+
+// poll reads the log's last seq, and whether a change since the last known one needs the
+// catalog read again, at most once per pollEvery; callers meanwhile go on without waiting.
+func (s *Store) poll(ctx context.Context) error {
+	if !s.pollMu.TryLock() {
+		return nil
+	}
+	defer s.pollMu.Unlock()
+	if time.Since(s.polled) < pollEvery {
+		return nil
+	}
+	var exists bool
+	if err := s.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", changesTable).Scan(&exists); err != nil || !exists {
+		return err
+	}
+	var last *int64
+	var schema bool
+	err := s.pool.QueryRow(ctx, "SELECT max(seq), coalesce(bool_or(schema) FILTER (WHERE seq > $1), false) FROM "+changesTable,
+		s.listen.seq.Load()).Scan(&last, &schema)
+	if err != nil {
+		return err
+	}
+	s.polled = time.Now()
+	if last != nil && s.listen.advance(*last) && schema {
+		s.listen.schema.Add(1)
+	}
+	return nil
 }
 
 // listener holds one connection of its own on LISTEN harmattan_changes, reconnecting when it
-// is lost.
+// is lost, and keeps what the store knows of changes.
 type listener struct {
-	n, schema atomic.Uint64
-	cancel    context.CancelFunc
-	done      chan struct{}
+	seq      atomic.Int64  // the last change seq known
+	bare     atomic.Uint64 // notifications without a seq: writes by other programs
+	schema   atomic.Uint64 // changes that need the catalog read again
+	cancel   context.CancelFunc
+	done     chan struct{}
+	disabled bool // a hot standby cannot LISTEN: the poll alone keeps the store current
+}
+
+func (l *listener) version() string {
+	return strconv.FormatInt(l.seq.Load(), 10) + "." + strconv.FormatUint(l.bare.Load(), 10)
+}
+
+// advance records seq as known and reports whether it is newer than what was.
+func (l *listener) advance(seq int64) bool {
+	for {
+		old := l.seq.Load()
+		if seq <= old {
+			return false
+		}
+		if l.seq.CompareAndSwap(old, seq) {
+			return true
+		}
+	}
+}
+
+// heard handles one notification's payload.
+func (l *listener) heard(payload string) {
+	p, schema := strings.CutPrefix(payload, "schema:")
+	seq, err := strconv.ParseInt(p, 10, 64)
+	if err != nil {
+		l.bare.Add(1)
+		return
+	}
+	if l.advance(seq) && schema {
+		l.schema.Add(1)
+	}
 }
 
 // startListener connects and listens before it returns, so that no change after Open goes
@@ -170,11 +239,11 @@ func listen(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
 	return conn, nil
 }
 
-func (l *listener) count() uint64 { return l.n.Load() }
-
 func (l *listener) stop() {
-	l.cancel()
-	<-l.done
+	if !l.disabled {
+		l.cancel()
+		<-l.done
+	}
 }
 
 // run waits for notifications on conn, and on a new connection whenever it is lost.
@@ -190,7 +259,7 @@ func (l *listener) run(ctx context.Context, conn *pgx.Conn, cfg *pgx.ConnConfig,
 				}
 				break
 			}
-			l.bump(n.Payload == "schema")
+			l.heard(n.Payload)
 		}
 		conn.Close(context.Background())
 		for {
@@ -211,13 +280,6 @@ func (l *listener) run(ctx context.Context, conn *pgx.Conn, cfg *pgx.ConnConfig,
 			wait = min(2*wait, 5*time.Second)
 		}
 		wait = 100 * time.Millisecond
-		l.bump(true) // changes made while no one listened are in the log; so may new tables be
+		l.schema.Add(1) // tables may have come while no one listened; the poll finds the rest
 	}
-}
-
-func (l *listener) bump(schema bool) {
-	if schema {
-		l.schema.Add(1)
-	}
-	l.n.Add(1)
 }

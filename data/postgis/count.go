@@ -10,7 +10,7 @@ import (
 )
 
 // Count returns the number of features matching q's filters. Counts are cached for a few
-// seconds, and only while no change was announced, because paging clients (QGIS pages with
+// seconds, and only while no change is known, because paging clients (QGIS pages with
 // limit=1000 and reads numberMatched on every page) would otherwise recount the same matches on
 // every page.
 func (s *Store) Count(ctx context.Context, id string, q data.Query) (int64, error) {
@@ -20,7 +20,7 @@ func (s *Store) Count(ctx context.Context, id string, q data.Query) (int64, erro
 	}
 	q.After, q.Limit, q.Offset, q.Properties = 0, 0, 0, nil
 	key := fmt.Sprintf("%s|%v|%v|%v|%v", id, q.BBox, q.Time.Start, q.Time.End, q.Filters)
-	version := s.listen.count()
+	version := s.listen.version()
 	if n, ok := s.counts.get(key, version); ok {
 		return n, nil
 	}
@@ -39,7 +39,7 @@ func (s *Store) Count(ctx context.Context, id string, q data.Query) (int64, erro
 // countCache maps a filter to its count, for countTTL and one change-log version.
 type countCache struct {
 	mu      sync.Mutex
-	version uint64
+	version string
 	m       map[string]countEntry
 }
 
@@ -55,7 +55,7 @@ const (
 	countTTL = 10 * time.Second
 )
 
-func (c *countCache) get(key string, version uint64) (int64, bool) {
+func (c *countCache) get(key, version string) (int64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if version != c.version {
@@ -69,7 +69,7 @@ func (c *countCache) get(key string, version uint64) (int64, bool) {
 	return e.n, true
 }
 
-func (c *countCache) put(key string, version uint64, n int64) {
+func (c *countCache) put(key, version string, n int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if version != c.version {

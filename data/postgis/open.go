@@ -52,6 +52,8 @@ type Store struct {
 	// schemaSeen is the listener's schema count the catalog was last read at.
 	schemaSeen atomic.Uint64
 	loadMu     sync.Mutex // one catalog load at a time
+	pollMu     sync.Mutex // one poll of the change log at a time
+	polled     time.Time  // when it was last polled, under pollMu
 }
 
 // IsURL tells whether db names a PostgreSQL database (postgres:// or postgresql://) rather
@@ -96,7 +98,15 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("%s: PostGIS is not installed in this database (CREATE EXTENSION postgis): %w", Redact(url), err)
 	}
-	if s.listen, err = startListener(ctx, cfg.ConnConfig.Copy(), opts.Logger); err != nil {
+	var standby bool
+	if err := pool.QueryRow(ctx, "SELECT pg_is_in_recovery()").Scan(&standby); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if standby {
+		opts.Logger.Info("the database is a hot standby: changes are learnt from the replicated change log, polled every second")
+		s.listen = &listener{disabled: true}
+	} else if s.listen, err = startListener(ctx, cfg.ConnConfig.Copy(), opts.Logger); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("listening for changes: %w", err)
 	}
