@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -149,4 +150,25 @@ func (t FieldType) Parse(s string) (any, error) {
 
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidQuery, fmt.Sprintf(format, args...))
+}
+
+var notIDChar = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+// CollectionID makes a URL-safe collection id from a table name: no dots (QGIS splits on
+// them), no spaces or slashes.
+func CollectionID(table string) string {
+	id := strings.Trim(notIDChar.ReplaceAllString(table, "_"), "_")
+	if id == "" {
+		id = "layer"
+	}
+	return id
+}
+
+// UniqueID returns id, or id_2, id_3, ... the first that taken does not report.
+func UniqueID(id string, taken func(string) bool) string {
+	out := id
+	for i := 2; taken(out); i++ {
+		out = fmt.Sprintf("%s_%d", id, i)
+	}
+	return out
 }

@@ -3,9 +3,7 @@ package postgis
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -84,9 +82,10 @@ func (s *Store) loadCatalog(ctx context.Context) error {
 		c.oid::int8, `+meta+`
 		FROM geometry_columns g
 		JOIN pg_namespace n ON n.nspname = g.f_table_schema
-		JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = g.f_table_name`+join+`
+		JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = g.f_table_name
+		JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = g.f_geometry_column`+join+`
 		WHERE g.f_table_schema NOT IN ('pg_catalog', 'information_schema', 'topology', 'tiger')
-		ORDER BY g.f_table_schema, g.f_table_name, g.f_geometry_column`)
+		ORDER BY g.f_table_schema, g.f_table_name, a.attnum`)
 	if err != nil {
 		return err
 	}
@@ -127,11 +126,11 @@ func (s *Store) loadCatalog(ctx context.Context) error {
 			s.opts.Logger.Warn("skipping table", "table", t.schema+"."+t.name, "reason", err.Error())
 			continue
 		}
-		id := collectionID(t.name)
+		id := data.CollectionID(t.name)
 		if t.schema != "public" {
-			id = collectionID(t.schema + "_" + t.name)
+			id = data.CollectionID(t.schema + "_" + t.name)
 		}
-		t.coll.ID = uniqueID(id, cat.tables)
+		t.coll.ID = data.UniqueID(id, func(id string) bool { return cat.tables[id] != nil })
 		if name, ok := s.opts.TimeFields[t.coll.ID]; ok {
 			if err := t.setTemporal(name); err != nil {
 				return err
@@ -256,26 +255,6 @@ func (s *Store) loadExtent(ctx context.Context, t *table) error {
 		t.coll.Interval = [2]string{formatTime(f.Type, *lo), formatTime(f.Type, *hi)}
 	}
 	return nil
-}
-
-var notIDChar = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
-
-// collectionID makes a URL-safe collection id from a table name: no dots (QGIS splits on
-// them), no spaces or slashes.
-func collectionID(name string) string {
-	id := strings.Trim(notIDChar.ReplaceAllString(name, "_"), "_")
-	if id == "" {
-		id = "layer"
-	}
-	return id
-}
-
-func uniqueID(id string, taken map[string]*table) string {
-	out := id
-	for i := 2; taken[out] != nil; i++ {
-		out = fmt.Sprintf("%s_%d", id, i)
-	}
-	return out
 }
 
 func quote(name string) string { return pgx.Identifier{name}.Sanitize() }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -72,7 +71,7 @@ func (s *Store) loadCatalog(ctx context.Context, opts Options) error {
 			opts.Logger.Warn("skipping table", "table", t.name, "reason", err.Error())
 			continue
 		}
-		t.coll.ID = uniqueID(collectionID(t.name), cat.tables)
+		t.coll.ID = data.UniqueID(data.CollectionID(t.name), func(id string) bool { return cat.tables[id] != nil })
 		if f, ok := opts.TimeFields[t.coll.ID]; ok {
 			if err := t.setTemporal(f); err != nil {
 				return err
@@ -207,24 +206,4 @@ func (s *Store) loadExtent(ctx context.Context, t *table) error {
 		t.coll.Interval = [2]string{formatTime(f.Type, *lo), formatTime(f.Type, *hi)}
 	}
 	return nil
-}
-
-var notIDChar = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
-
-// collectionID makes a URL-safe collection id from a table name: no dots (QGIS splits on
-// them), no spaces or slashes.
-func collectionID(table string) string {
-	id := strings.Trim(notIDChar.ReplaceAllString(table, "_"), "_")
-	if id == "" {
-		id = "layer"
-	}
-	return id
-}
-
-func uniqueID(id string, taken map[string]*table) string {
-	out := id
-	for i := 2; taken[out] != nil; i++ {
-		out = fmt.Sprintf("%s_%d", id, i)
-	}
-	return out
 }
