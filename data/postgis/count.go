@@ -30,7 +30,7 @@ func (s *Store) Count(ctx context.Context, id string, q data.Query) (int64, erro
 	}
 	var n int64
 	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM "+t.ident()+" AS t"+w.String(), w.args...).Scan(&n); err != nil {
-		return 0, err
+		return 0, readError(err)
 	}
 	s.counts.put(key, version, n)
 	return n, nil

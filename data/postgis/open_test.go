@@ -33,6 +33,9 @@ func TestConnectionSettings(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Code != "57014" {
 		t.Errorf("a 2 s query under a 200 ms timeout: %v, want SQLSTATE 57014", err)
 	}
+	if err := readError(err); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the timeout is not a deadline to callers: %v", err)
+	}
 	// A request that goes away cancels its query.
 	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()

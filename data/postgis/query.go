@@ -166,10 +166,10 @@ func (s *Store) Features(ctx context.Context, id string, q data.Query, fn func(*
 	}
 	rows, err := s.pool.Query(ctx, sqlText, w.args...)
 	if err != nil {
-		return err
+		return readError(err)
 	}
 	defer rows.Close()
-	return scanFeatures(rows, t, fields, fn)
+	return readError(scanFeatures(rows, t, fields, fn))
 }
 
 // Feature returns one feature by id.
@@ -178,7 +178,8 @@ func (s *Store) Feature(ctx context.Context, id string, featureID int64) (*data.
 	if err != nil {
 		return nil, err
 	}
-	return t.feature(ctx, s.pool, featureID, "")
+	f, err := t.feature(ctx, s.pool, featureID, "")
+	return f, readError(err)
 }
 
 // querier is a pool or a transaction.

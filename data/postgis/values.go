@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -96,4 +97,14 @@ func dbError(where string, err error) error {
 		where = "feature"
 	}
 	return &data.RecordError{Where: where, Field: field, Err: fmt.Errorf("%w: %s", data.ErrSchema, pe.Message)}
+}
+
+// readError makes a query ended by the statement timeout (SQLSTATE 57014) an error wrapping
+// context.DeadlineExceeded, which clients get as 503 like any request that ran out of time.
+func readError(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "57014" {
+		return fmt.Errorf("%w: the statement timeout ended the query (%s)", context.DeadlineExceeded, pe.Message)
+	}
+	return err
 }
