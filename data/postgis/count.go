@@ -3,7 +3,9 @@ package postgis
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/harmattan/harmattan/data"
@@ -20,7 +22,7 @@ func (s *Store) Count(ctx context.Context, id string, q data.Query) (int64, erro
 	}
 	q.After, q.Limit, q.Offset, q.Properties = 0, 0, 0, nil
 	key := fmt.Sprintf("%s|%v|%v|%v|%v", id, q.BBox, q.Time.Start, q.Time.End, q.Filters)
-	version := s.listen.version()
+	version := s.listen.version() + "/" + strconv.FormatUint(s.counts.writes.Load(), 10)
 	if n, ok := s.counts.get(key, version); ok {
 		return n, nil
 	}
@@ -41,6 +43,9 @@ type countCache struct {
 	mu      sync.Mutex
 	version string
 	m       map[string]countEntry
+	// writes counts the store's own writes, which the version includes: a store's counts
+	// follow its writes at once, not only when their notification arrives.
+	writes atomic.Uint64
 }
 
 type countEntry struct {

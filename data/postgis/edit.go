@@ -77,6 +77,7 @@ func (s *Store) Insert(ctx context.Context, coll string, rs []*data.Record) ([]i
 		}
 		return logChange(ctx, tx, t, union(bounds), false)
 	})
+	s.counts.writes.Add(1)
 	return ids, err
 }
 
@@ -121,6 +122,7 @@ func (s *Store) Update(ctx context.Context, coll string, id int64, r *data.Recor
 		}
 		return logChange(ctx, tx, t, bounds, false)
 	})
+	s.counts.writes.Add(1)
 	return before, after, err
 }
 
@@ -146,6 +148,7 @@ func (s *Store) Delete(ctx context.Context, coll string, id int64, check func(*d
 		}
 		return logChange(ctx, tx, t, bounds, false)
 	})
+	s.counts.writes.Add(1)
 	return out, err
 }
 

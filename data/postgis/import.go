@@ -15,7 +15,7 @@ import (
 
 // staging is the temporary table an import copies its records into (COPY, the fastest way
 // into PostgreSQL) before one statement moves them into the layer. Its columns are ord (the
-// record's position), id (the record's own id, or NULL), wkb, and f0, f1, ... for the fields.
+// record's position), id (the record's own id, or NULL), wkb, and one per field (stagingColumn).
 const staging = "harmattan_import"
 
 // Import writes records in one transaction (data.Importer): they are copied into a staging
@@ -71,6 +71,7 @@ func (s *Store) Import(ctx context.Context, spec data.ImportSpec, next func() (*
 		_, err = tx.Exec(ctx, "ANALYZE "+t.ident())
 		return err
 	})
+	s.counts.writes.Add(1)
 	if err != nil {
 		return res, err
 	}
@@ -140,7 +141,7 @@ func load(ctx context.Context, tx pgx.Tx, t *table, fields []data.Field, key int
 	}
 	cols, vals, sets := []string{quote(t.pk), quote(t.geom)}, []string{"", t.geomFromWKB("s.wkb")}, []string{quote(t.geom) + " = " + t.geomFromWKB("s.wkb")}
 	for i, f := range fields {
-		v := fmt.Sprintf("s.f%d::%s", i, t.cols[f.Name].format)
+		v := "s." + stagingColumn(i, f) + "::" + t.cols[f.Name].format
 		cols, vals, sets = append(cols, quote(f.Name)), append(vals, v), append(sets, quote(f.Name)+" = "+v)
 	}
 	vals[0] = "s.id"
@@ -157,10 +158,10 @@ func load(ctx context.Context, tx pgx.Tx, t *table, fields []data.Field, key int
 			return err
 		}
 	case data.Upsert:
-		k := fmt.Sprintf("s.f%d", key)
+		k := "s." + stagingColumn(key, fields[key])
 		match := "t." + quote(fields[key].Name) + " = " + k + "::" + t.cols[fields[key].Name].format
 		// A key repeated in the data: its last record wins, as if each were written in turn.
-		tag, err := tx.Exec(ctx, fmt.Sprintf("DELETE FROM %[1]s a USING %[1]s b WHERE a.f%[2]d = b.f%[2]d AND a.ord < b.ord", staging, key))
+		tag, err := tx.Exec(ctx, fmt.Sprintf("DELETE FROM %[1]s a USING %[1]s b WHERE a.%[2]s = b.%[2]s AND a.ord < b.ord", staging, stagingColumn(key, fields[key])))
 		if err != nil {
 			return err
 		}
@@ -228,8 +229,8 @@ type copySource struct {
 func (c *copySource) copy(ctx context.Context, tx pgx.Tx) error {
 	defs, names := []string{"ord int8", "id int8", "wkb bytea"}, []string{"ord", "id", "wkb"}
 	for i, f := range c.fields {
-		defs = append(defs, fmt.Sprintf("f%d %s", i, stagingType(f)))
-		names = append(names, fmt.Sprintf("f%d", i))
+		defs = append(defs, stagingColumn(i, f)+" "+stagingType(f))
+		names = append(names, stagingColumn(i, f))
 	}
 	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE "+staging+" ("+strings.Join(defs, ", ")+") ON COMMIT DROP"); err != nil {
 		return err
@@ -315,6 +316,11 @@ func (c *copySource) fill(r *data.Record) error {
 	}
 	return nil
 }
+
+// stagingColumn names the staging table's column of field i. The name carries the column's
+// type: pgx caches the column types of a COPY by the statement's text on each connection, so an
+// import whose fields have other types must not reuse an earlier import's column names.
+func stagingColumn(i int, f data.Field) string { return fmt.Sprintf("f%d_%s", i, stagingType(f)) }
 
 func fieldIndex(fields []data.Field, name string) int {
 	for i, f := range fields {
