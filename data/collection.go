@@ -37,6 +37,20 @@ func (c Collection) Field(name string) (Field, bool) {
 	return Field{}, false
 }
 
+// SetTemporal makes the DATE or DATETIME property name the one datetime filters use (an
+// operator's choice, overriding the default of the first such property).
+func (c *Collection) SetTemporal(name string) error {
+	f, ok := c.Field(name)
+	if !ok {
+		return fmt.Errorf("collection %s has no property %q to use as its time", c.ID, name)
+	}
+	if f.Type != Date && f.Type != DateTime {
+		return fmt.Errorf("property %q of collection %s is %s, not DATE or DATETIME", name, c.ID, f.Type)
+	}
+	c.TemporalField = name
+	return nil
+}
+
 // Field is one non-geometry property of a collection.
 type Field struct {
 	Name string

@@ -36,17 +36,7 @@ func openLayers(t testing.TB, layers []data.Layer) testStore {
 	ctx := context.Background()
 	var dsn string
 	if onPostGIS() {
-		dsn = pgtest.DB(t)
-		s, err := postgis.Open(ctx, dsn, postgis.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, l := range layers {
-			if _, err := data.ImportLayer(ctx, s, l); err != nil {
-				t.Fatal(err)
-			}
-		}
-		s.Close()
+		dsn = postgisWith(t, layers)
 	} else {
 		dsn = filepath.Join(t.TempDir(), "layers.gpkg")
 		if err := sqlite.Create(ctx, dsn, layers); err != nil {
@@ -54,6 +44,23 @@ func openLayers(t testing.TB, layers []data.Layer) testStore {
 		}
 	}
 	return reopen(t, dsn)
+}
+
+// postgisWith writes layers into a new PostGIS database and returns its URL.
+func postgisWith(t testing.TB, layers []data.Layer) string {
+	t.Helper()
+	dsn := pgtest.DB(t)
+	s, err := postgis.Open(context.Background(), dsn, postgis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, l := range layers {
+		if _, err := data.ImportLayer(context.Background(), s, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dsn
 }
 
 // reopen opens another store on the same database, as another process or replica would.

@@ -13,9 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
-	"github.com/harmattan/harmattan/data"
-	"github.com/harmattan/harmattan/data/postgis"
-	"github.com/harmattan/harmattan/data/postgis/pgtest"
 	"github.com/harmattan/harmattan/data/seed"
 )
 
@@ -23,22 +20,12 @@ import (
 // point copies, as behind a load balancer: they answer with the same ETags for the same data,
 // and a write through A drops B's stale tiles (B learns of it through LISTEN/NOTIFY).
 func TestReplicasShareWrites(t *testing.T) {
-	dsn := pgtest.DB(t)
-	ctx := context.Background()
 	layers, err := seed.Layers()
 	if err != nil {
 		t.Fatal(err)
 	}
-	setup, err := postgis.Open(ctx, dsn, postgis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range layers {
-		if _, err := data.ImportLayer(ctx, setup, l); err != nil {
-			t.Fatal(err)
-		}
-	}
-	setup.Close()
+	dsn := postgisWith(t, layers)
+	ctx := context.Background()
 	tokens := []Token{{hash: sha256.Sum256([]byte(adminToken))}}
 	replica := func() *server {
 		s := reopen(t, dsn)

@@ -101,25 +101,8 @@ func TestServeRefusesBadFile(t *testing.T) {
 // TestServeCreatesSeedAndAnswers runs the real command: it creates the database from the
 // built-in dataset, serves it, and shuts down cleanly when its context ends.
 func TestServeCreatesSeedAndAnswers(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "new.gpkg")
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, io.Discard, logs, noEnv)
-	}()
-	var url string
-	for i := 0; i < 100 && url == ""; i++ {
-		time.Sleep(50 * time.Millisecond)
-		if m := regexp.MustCompile(`url=(http://\S+)`).FindStringSubmatch(logs.String()); m != nil {
-			url = m[1]
-		}
-	}
-	if url == "" {
-		cancel()
-		t.Fatalf("server did not start: %s %v", logs.String(), <-done)
-	}
+	db := filepath.Join(t.TempDir(), "new.gpkg")
+	url, stop := startServe(t, "--db", db)
 	res, err := http.Get(url + "collections/incidents/items?limit=1")
 	if err != nil {
 		t.Fatal(err)
@@ -129,12 +112,38 @@ func TestServeCreatesSeedAndAnswers(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(body), `"numberMatched"`) {
 		t.Errorf("%d %.200s", res.StatusCode, body)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("shutdown: %v", err)
-	}
+	stop()
 	if _, err := os.Stat(db); err != nil {
 		t.Errorf("database not created: %v", err)
+	}
+}
+
+// startServe runs `harmattan serve` with args on a free port until stop, which requires a
+// clean shutdown; it returns the server's URL and its logs.
+func startServe(t *testing.T, args ...string) (url string, stop func() string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), io.Discard, logs, noEnv)
+	}()
+	for i := 0; i < 200 && url == ""; i++ {
+		time.Sleep(50 * time.Millisecond)
+		if m := regexp.MustCompile(`url=(http://\S+)`).FindStringSubmatch(logs.String()); m != nil {
+			url = m[1]
+		}
+	}
+	if url == "" {
+		cancel()
+		t.Fatalf("server did not start: %s %v", logs.String(), <-done)
+	}
+	return url, func() string {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		return logs.String()
 	}
 }
 

@@ -7,10 +7,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -128,23 +126,7 @@ func TestServePostGIS(t *testing.T) {
 	if _, errOut, err := harmattan("migrate", "--to", pg); err != nil {
 		t.Fatalf("%v %s", err, errOut)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--db", pg, "--db-pool", "3", "--addr", "127.0.0.1:0"}, io.Discard, logs, noEnv)
-	}()
-	var url string
-	for i := 0; i < 200 && url == ""; i++ {
-		time.Sleep(50 * time.Millisecond)
-		if m := regexp.MustCompile(`url=(http://\S+)`).FindStringSubmatch(logs.String()); m != nil {
-			url = m[1]
-		}
-	}
-	if url == "" {
-		cancel()
-		t.Fatalf("server did not start: %s %v", logs.String(), <-done)
-	}
+	url, stop := startServe(t, "--db", pg, "--db-pool", "3")
 	res, err := http.Get(url + "collections/incidents/items?limit=1&event_type=Battles")
 	if err != nil {
 		t.Fatal(err)
@@ -154,12 +136,8 @@ func TestServePostGIS(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(body), `"Battles"`) {
 		t.Errorf("%d %.300s", res.StatusCode, body)
 	}
-	if strings.Contains(logs.String(), "harmattan_test") && strings.Contains(logs.String(), ":harmattan_test@") {
-		t.Error("the logs show the database password")
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("shutdown: %v", err)
+	if logs := stop(); !strings.Contains(logs, ":***@") || strings.Contains(logs, pg) {
+		t.Errorf("the logs do not hide the database password:\n%s", logs)
 	}
 }
 

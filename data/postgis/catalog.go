@@ -132,7 +132,7 @@ func (s *Store) loadCatalog(ctx context.Context) error {
 		}
 		t.coll.ID = data.UniqueID(id, func(id string) bool { return cat.tables[id] != nil })
 		if name, ok := s.opts.TimeFields[t.coll.ID]; ok {
-			if err := t.setTemporal(name); err != nil {
+			if err := t.coll.SetTemporal(name); err != nil {
 				return err
 			}
 		}
@@ -213,18 +213,6 @@ func fieldType(typ string) data.FieldType {
 		return data.DateTime
 	}
 	return data.Text
-}
-
-func (t *table) setTemporal(name string) error {
-	f, ok := t.coll.Field(name)
-	if !ok {
-		return fmt.Errorf("collection %s has no property %q to use as its time", t.coll.ID, name)
-	}
-	if f.Type != data.Date && f.Type != data.DateTime {
-		return fmt.Errorf("property %q of collection %s is %s, not a date or timestamp", name, t.coll.ID, f.Type)
-	}
-	t.coll.TemporalField = name
-	return nil
 }
 
 // loadExtent computes the WGS84 bounding box and the temporal interval of the table.

@@ -73,7 +73,7 @@ func (s *Store) loadCatalog(ctx context.Context, opts Options) error {
 		}
 		t.coll.ID = data.UniqueID(data.CollectionID(t.name), func(id string) bool { return cat.tables[id] != nil })
 		if f, ok := opts.TimeFields[t.coll.ID]; ok {
-			if err := t.setTemporal(f); err != nil {
+			if err := t.coll.SetTemporal(f); err != nil {
 				return err
 			}
 		}
@@ -157,18 +157,6 @@ func (s *Store) describe(ctx context.Context, t *table) error {
 	if n > 0 {
 		t.rtree = rtree
 	}
-	return nil
-}
-
-func (t *table) setTemporal(name string) error {
-	f, ok := t.coll.Field(name)
-	if !ok {
-		return fmt.Errorf("collection %s has no property %q to use as its time", t.coll.ID, name)
-	}
-	if f.Type != data.Date && f.Type != data.DateTime {
-		return fmt.Errorf("property %q of collection %s is %s, not DATE or DATETIME", name, t.coll.ID, f.Type)
-	}
-	t.coll.TemporalField = name
 	return nil
 }
 
