@@ -6,59 +6,62 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/harmattan/harmattan/data"
 )
 
-// Count returns the number of features matching q's filters. Counts are cached for a few
-// seconds, and only while no change is known, because paging clients (QGIS pages with
-// limit=1000 and reads numberMatched on every page) would otherwise recount the same matches on
-// every page.
+// Count returns the number of features matching q's filters. Counts are cached until a change
+// is known, because paging clients (QGIS pages with limit=1000 and reads numberMatched on every
+// page) would otherwise recount the same matches on every page; and requests that ask for the
+// same count at the same time share one query, as a count of a large bbox scans much of the
+// table.
 func (s *Store) Count(ctx context.Context, id string, q data.Query) (int64, error) {
 	t, err := s.table(id)
 	if err != nil {
 		return 0, err
 	}
 	q.After, q.Limit, q.Offset, q.Properties = 0, 0, 0, nil
+	var w where
+	if err := t.filter(q, &w); err != nil {
+		return 0, err
+	}
 	key := fmt.Sprintf("%s|%v|%v|%v|%v", id, q.BBox, q.Time.Start, q.Time.End, q.Filters)
 	version := s.listen.version() + "/" + strconv.FormatUint(s.counts.writes.Load(), 10)
 	if n, ok := s.counts.get(key, version); ok {
 		return n, nil
 	}
-	var w where
-	if err := t.filter(q, &w); err != nil {
-		return 0, err
+	// The query outlives a request that goes away while others wait for it; the statement
+	// timeout still bounds it.
+	shared := context.WithoutCancel(ctx)
+	ch := s.counts.flight.DoChan(version+"|"+key, func() (any, error) {
+		var n int64
+		if err := s.pool.QueryRow(shared, "SELECT count(*) FROM "+t.ident()+" AS t"+w.String(), w.args...).Scan(&n); err != nil {
+			return int64(0), readError(err)
+		}
+		s.counts.put(key, version, n)
+		return n, nil
+	})
+	select {
+	case r := <-ch:
+		return r.Val.(int64), r.Err
+	case <-ctx.Done():
+		return 0, ctx.Err()
 	}
-	var n int64
-	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM "+t.ident()+" AS t"+w.String(), w.args...).Scan(&n); err != nil {
-		return 0, readError(err)
-	}
-	s.counts.put(key, version, n)
-	return n, nil
 }
 
-// countCache maps a filter to its count, for countTTL and one change-log version.
+// countCache maps a filter to its count, for one version of the data: the change log's and the
+// store's own writes, which it follows at once rather than when their notification arrives.
 type countCache struct {
 	mu      sync.Mutex
 	version string
-	m       map[string]countEntry
-	// writes counts the store's own writes, which the version includes: a store's counts
-	// follow its writes at once, not only when their notification arrives.
-	writes atomic.Uint64
+	m       map[string]int64
+	writes  atomic.Uint64
+	flight  singleflight.Group
 }
 
-type countEntry struct {
-	n  int64
-	at time.Time
-}
-
-const (
-	countCacheMax = 4096
-	// countTTL bounds how stale a count may be after a write that announced nothing (by a
-	// program other than Harmattan).
-	countTTL = 10 * time.Second
-)
+const countCacheMax = 4096
 
 func (c *countCache) get(key, version string) (int64, bool) {
 	c.mu.Lock()
@@ -67,11 +70,8 @@ func (c *countCache) get(key, version string) (int64, bool) {
 		c.version, c.m = version, nil
 		return 0, false
 	}
-	e, ok := c.m[key]
-	if !ok || time.Since(e.at) > countTTL {
-		return 0, false
-	}
-	return e.n, true
+	n, ok := c.m[key]
+	return n, ok
 }
 
 func (c *countCache) put(key, version string, n int64) {
@@ -81,7 +81,7 @@ func (c *countCache) put(key, version string, n int64) {
 		return
 	}
 	if c.m == nil || len(c.m) >= countCacheMax {
-		c.m = map[string]countEntry{}
+		c.m = map[string]int64{}
 	}
-	c.m[key] = countEntry{n, time.Now()}
+	c.m[key] = n
 }
