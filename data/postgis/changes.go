@@ -155,6 +155,7 @@ func (s *Store) poll(ctx context.Context) error {
 	if time.Since(s.polled) < pollEvery {
 		return nil
 	}
+	s.polled = time.Now()
 	var exists bool
 	if err := s.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", changesTable).Scan(&exists); err != nil || !exists {
 		return err
@@ -166,7 +167,6 @@ func (s *Store) poll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.polled = time.Now()
 	if last != nil && s.listen.advance(*last) && schema {
 		s.listen.schema.Add(1)
 	}
