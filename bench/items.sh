@@ -9,18 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200000}
-shared=${HARMATTAN_SHARED:-../shared}
-out=bench/out
-mkdir -p "$out"
-db=$out/reference-$n.gpkg
-if [ ! -f "$db" ]; then
-  echo "generating $n incidents (synthetic, gen_data.py) and loading them with ogr2ogr..."
-  python3 "$shared/bench/gen_data.py" -n "$n" -o "$out/src-$n"
-  ogr2ogr -f GPKG "$db.tmp" "$out/src-$n/incidents.geojson" -nln incidents
-  ogr2ogr -update "$db.tmp" "$out/src-$n/bases.geojson" -nln bases
-  ogr2ogr -update "$db.tmp" "$out/src-$n/regions.geojson" -nln regions
-  mv "$db.tmp" "$db"
-fi
+. bench/reference.sh # sets shared, out and db, generating the workload the first time
 go build -o "$out/harmattan" ./cmd/harmattan
 port=${PORT:-18700}
 taskset -c 0 "$out/harmattan" serve --db "$db" --addr "127.0.0.1:$port" 2>"$out/serve.log" &

@@ -8,12 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200000}
-shared=${HARMATTAN_SHARED:-../shared}
-out=bench/out
 dur=${DURATION:-15}
-mkdir -p "$out"
-db=$out/reference-$n.gpkg
-[ -f "$db" ] || bench/items.sh "$n" >/dev/null # generates and loads the workload
+. bench/reference.sh # sets shared, out and db, generating the workload the first time
 go build -o "$out/harmattan" ./cmd/harmattan
 go build -o "$out/plainecho" ./bench/plainecho
 port=${PORT:-18760}
