@@ -28,9 +28,10 @@ test: test-deps vendor-check
 	@test -z "$$(gofmt -l $$(go list -f '{{.Dir}}' ./...))" || { gofmt -l $$(go list -f '{{.Dir}}' ./...); echo "gofmt needed"; exit 1; }
 	go vet ./...
 	@# Every package, with the store conformance suite and the replica tests on PostGIS; then the
-	@# HTTP tests once more with PostGIS as their store.
+	@# HTTP tests once more with PostGIS as their store. Then the browser tests (web/e2e/: the
+	@# real binary on localhost, driven in Debian's Chromium), on a GeoPackage and on PostGIS.
 	@url="$${HARMATTAN_TEST_POSTGRES:-$$(bash data/postgis/testserver.sh)}" && \
 	  echo "go test ./... (PostGIS at $${url##*@})" && HARMATTAN_TEST_POSTGRES="$$url" go test ./... && \
-	  echo "go test ./web on PostGIS" && HARMATTAN_TEST_POSTGRES="$$url" HARMATTAN_TEST_STORE=postgis go test ./web
-	@# Browser tests: the real binary on localhost, driven in Debian's Chromium (web/e2e/).
-	cd web && npm test
+	  echo "go test ./web on PostGIS" && HARMATTAN_TEST_POSTGRES="$$url" HARMATTAN_TEST_STORE=postgis go test ./web && \
+	  echo "browser tests on a GeoPackage" && (cd web && npm test) && \
+	  echo "browser tests on PostGIS" && (cd web && HARMATTAN_E2E_POSTGRES="$$url" npm test)

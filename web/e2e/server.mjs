@@ -64,16 +64,36 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// postgisDatabase makes a database of its own on the PostGIS server HARMATTAN_E2E_POSTGRES
+// names (with psql), copies the built-in dataset into it (harmattan migrate) and returns its URL
+// and a function that drops it.
+async function postgisDatabase(bin, admin) {
+  const run = promisify(execFile);
+  const name = `harmattan_e2e_${process.pid}_${Date.now()}`;
+  const url = new URL(admin);
+  await run('psql', ['-q', '-v', 'ON_ERROR_STOP=1', admin, '-c', `CREATE DATABASE ${name}`]);
+  url.pathname = `/${name}`;
+  await run('psql', ['-q', '-v', 'ON_ERROR_STOP=1', url.href, '-c', 'CREATE EXTENSION postgis']);
+  await run(bin, ['migrate', '--to', url.href]);
+  return {
+    url: url.href,
+    drop: () => run('psql', ['-q', admin, '-c', `DROP DATABASE ${name} WITH (FORCE)`])
+  };
+}
+
 // startHarmattan builds the binary and runs `harmattan serve` on a fresh GeoPackage that the
-// server creates from its built-in Mali dataset. It resolves once GET /conformance answers 200.
-// stop() sends SIGTERM, waits for the exit and removes the temporary directory; it resolves to
-// the exit code (0 after a graceful shutdown).
+// server creates from its built-in Mali dataset, or, when HARMATTAN_E2E_POSTGRES names a
+// PostGIS server, on a database of its own there holding the same dataset. It resolves once GET
+// /conformance answers 200. stop() sends SIGTERM, waits for the exit and removes the temporary
+// directory (and database); it resolves to the exit code (0 after a graceful shutdown).
 export async function startHarmattan({ startTimeoutMs = 30000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'harmattan-e2e-'));
   const bin = await buildBinary(dir);
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'seed.gpkg')], {
+  const pg = process.env.HARMATTAN_E2E_POSTGRES ? await postgisDatabase(bin, process.env.HARMATTAN_E2E_POSTGRES) : null;
+  const db = pg ? pg.url : join(dir, 'seed.gpkg');
+  const child = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', db], {
     stdio: ['ignore', 'pipe', 'pipe']
   });
   let log = '';
@@ -118,6 +138,7 @@ export async function startHarmattan({ startTimeoutMs = 30000 } = {}) {
       }
       process.off('exit', killOnExit);
       rmSync(dir, { recursive: true, force: true });
+      if (pg) await pg.drop();
       return exited;
     }
   };
