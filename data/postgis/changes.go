@@ -132,12 +132,16 @@ func (s *Store) Version(ctx context.Context) (string, error) {
 	if err := s.poll(ctx); err != nil {
 		return "", err
 	}
-	if schema := s.listen.schema.Load(); schema != s.schemaSeen.Load() {
-		if err := s.loadCatalog(ctx); err != nil {
-			s.opts.Logger.Warn("the database's tables changed but its catalog cannot be read; serving the old one", "error", err)
-		} else {
-			s.schemaSeen.Store(schema)
+	// One request reads the catalog again; the others meanwhile go on with the one they have.
+	if schema := s.listen.schema.Load(); schema != s.schemaSeen.Load() && s.reloading.TryLock() {
+		if schema != s.schemaSeen.Load() {
+			if err := s.loadCatalog(ctx); err != nil {
+				s.opts.Logger.Warn("the database's tables changed but its catalog cannot be read; serving the old one", "error", err)
+			} else {
+				s.schemaSeen.Store(schema)
+			}
 		}
+		s.reloading.Unlock()
 	}
 	return s.listen.version(), ctx.Err()
 }

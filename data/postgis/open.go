@@ -53,6 +53,7 @@ type Store struct {
 	// schemaSeen is the listener's schema count the catalog was last read at.
 	schemaSeen atomic.Uint64
 	loadMu     sync.Mutex // one catalog load at a time
+	reloading  sync.Mutex // held by the one Version call that reads a changed catalog
 	pollMu     sync.Mutex // one poll of the change log at a time
 	polled     time.Time  // when it was last polled, under pollMu
 }
