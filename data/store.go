@@ -47,6 +47,11 @@ type Versioned interface {
 	Version(ctx context.Context) (string, error)
 }
 
+// Pinger is implemented by stores that can tell whether their database answers (readiness).
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
 // Query selects features of one collection. The zero Query selects every feature.
 type Query struct {
 	// BBox keeps features whose geometry's bounding box intersects it; nil means no filter.

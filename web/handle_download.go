@@ -52,7 +52,7 @@ func (s *server) itemsCSV(c echo.Context, coll data.Collection, r itemsRequest) 
 	n, more, lastID := 0, false, int64(0)
 	q := r.query
 	q.Limit = r.limit + 1
-	err = s.store.Features(c.Request().Context(), coll.ID, q, func(f *data.Feature) error {
+	err = s.reads.Features(c.Request().Context(), coll.ID, q, func(f *data.Feature) error {
 		if n == r.limit {
 			more = true
 			return errPageFull

@@ -72,6 +72,7 @@ func (s *server) createItems(c echo.Context) error {
 		}
 	}
 	s.changed(coll.ID, bounds...)
+	s.metrics.written.WithLabelValues(coll.ID, "insert").Add(float64(len(ids)))
 	if doc.Type == "FeatureCollection" {
 		return c.JSON(http.StatusCreated, map[string]any{"numberCreated": len(ids), "ids": ids})
 	}
@@ -107,6 +108,11 @@ func (s *server) replaceItem(c echo.Context) error {
 		return err
 	}
 	s.changed(coll.ID, before, after)
+	op := "replace"
+	if patch {
+		op = "patch"
+	}
+	s.metrics.written.WithLabelValues(coll.ID, op).Inc()
 	return s.writeFeature(c, coll, id, http.StatusOK)
 }
 
@@ -125,6 +131,7 @@ func (s *server) deleteItem(c echo.Context) error {
 		return err
 	}
 	s.changed(coll.ID, b)
+	s.metrics.written.WithLabelValues(coll.ID, "delete").Inc()
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -242,7 +249,7 @@ func (s *server) changed(coll string, bounds ...orb.Bound) {
 
 // writeFeature answers with feature id as stored, with its ETag.
 func (s *server) writeFeature(c echo.Context, coll data.Collection, id int64, status int) error {
-	feat, err := s.store.Feature(c.Request().Context(), coll.ID, id)
+	feat, err := s.reads.Feature(c.Request().Context(), coll.ID, id)
 	if err != nil {
 		return err
 	}

@@ -183,7 +183,7 @@ func (s *server) items(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	matched, err := s.store.Count(ctx, coll.ID, r.query)
+	matched, err := s.reads.Count(ctx, coll.ID, r.query)
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func (s *server) items(c echo.Context) error {
 	n, more, lastID := 0, false, int64(0)
 	q := r.query
 	q.Limit = r.limit + 1 // one more than the page tells whether there is a next page
-	err = s.store.Features(ctx, coll.ID, q, func(f *data.Feature) error {
+	err = s.reads.Features(ctx, coll.ID, q, func(f *data.Feature) error {
 		if n == r.limit {
 			more = true
 			return errPageFull
@@ -278,7 +278,7 @@ func (s *server) item(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	feat, err := s.store.Feature(ctx, coll.ID, fid)
+	feat, err := s.reads.Feature(ctx, coll.ID, fid)
 	if err != nil {
 		return err
 	}

@@ -307,7 +307,7 @@ func (s *server) tileFeatures(ctx context.Context, coll data.Collection, q data.
 		return nil, err
 	}
 	fc := geojson.NewFeatureCollection()
-	err = s.store.Features(ctx, coll.ID, q, func(f *data.Feature) error {
+	err = s.reads.Features(ctx, coll.ID, q, func(f *data.Feature) error {
 		if f.Geometry == nil {
 			return nil
 		}

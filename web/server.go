@@ -50,7 +50,9 @@ type Options struct {
 
 // server holds the dependencies every handler uses.
 type server struct {
-	store     data.Store
+	store     data.Store // the store as given, for type assertions (Editor, Versioned, ...)
+	reads     data.Store // the store with its reads timed in metrics: what handlers read from
+	metrics   *metrics
 	opts      Options
 	log       *slog.Logger
 	tileCache *tiles.Cache
@@ -103,10 +105,14 @@ func newServer(store data.Store, opts Options) *server {
 	s := &server{store: store, opts: opts, log: opts.Logger, tileCache: tiles.NewCache(opts.TileCacheBytes),
 		points:     newPointLayers(store, opts.PointsBytes, opts.Logger),
 		tileBuilds: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
+	s.metrics = newMetrics(s)
+	s.reads = timedStore{store, s.metrics}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
 	s.fresh = newFreshness(store, s.tileCache, max(opts.TileBuffer, tiles.DefaultClusterCell), opts.Logger)
+	e.Use(s.observeRequests) // outermost: sees every request, panics included, with its final status
+	s.opsRoutes(e)
 	s.routes(e)
 	s.handler = e
 	return s

@@ -153,7 +153,7 @@ func (s *server) attribution(ctx context.Context, coll data.Collection) (string,
 	seen := map[string]bool{}
 	var names []string
 	errEnough := errors.New("enough")
-	err := s.store.Features(ctx, coll.ID, data.Query{Properties: []string{field}, Limit: 2000}, func(f *data.Feature) error {
+	err := s.reads.Features(ctx, coll.ID, data.Query{Properties: []string{field}, Limit: 2000}, func(f *data.Feature) error {
 		v, _ := f.Properties[0].(string)
 		if field == "source_url" {
 			if u, err := url.Parse(v); err == nil && u.Host != "" {

@@ -61,6 +61,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		if err != nil {
 			return err
 		}
+		if cfg.logFormat == "json" {
+			logger = slog.New(slog.NewJSONHandler(stderr, nil))
+		}
 		return serve(ctx, cfg, logger)
 	case "import":
 		return importCmd(ctx, args[1:], stdout, stderr)

@@ -42,6 +42,7 @@ type serveConfig struct {
 	maxBodyMB    int
 	dbPool       int
 	dbTimeout    time.Duration
+	logFormat    string // text or json
 }
 
 // zoomFlag collects repeated --cluster collection=zoom values.
@@ -118,6 +119,8 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	fs.IntVar(&cfg.dbPool, "db-pool", envInt(getenv, "HARMATTAN_DB_POOL", 0),
 		"PostGIS: most database connections of this server (0: 4 or the number of CPUs, whichever is more); one more listens for changes (env HARMATTAN_DB_POOL)")
 	fs.DurationVar(&cfg.dbTimeout, "db-timeout", 30*time.Second, "PostGIS: statement timeout of every query")
+	fs.StringVar(&cfg.logFormat, "log-format", envOr(getenv, "HARMATTAN_LOG_FORMAT", "text"),
+		"text or json: the form of the log lines on stderr, one per request among them (env HARMATTAN_LOG_FORMAT)")
 	fs.IntVar(&cfg.defaultLimit, "default-limit", 100, "page size of /items when the client gives no limit")
 	fs.IntVar(&cfg.maxLimit, "max-limit", 10000, "largest page size; a larger limit is clamped to it")
 	fs.Var(timeFlag(cfg.timeFields), "time-field",
@@ -154,6 +157,9 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	}
 	if cfg.maxBodyMB < 1 {
 		return cfg, errors.New("serve: --max-body-mb must be at least 1")
+	}
+	if cfg.logFormat != "text" && cfg.logFormat != "json" {
+		return cfg, fmt.Errorf("serve: --log-format must be text or json, not %q", cfg.logFormat)
 	}
 	if cfg.dbPool < 0 || cfg.dbTimeout < 0 {
 		return cfg, errors.New("serve: --db-pool and --db-timeout must not be negative")

@@ -26,6 +26,7 @@ var (
 	_ data.ChangeLog = (*Store)(nil)
 	_ data.Importer  = (*Store)(nil)
 	_ data.Editor    = (*Store)(nil)
+	_ data.Pinger    = (*Store)(nil)
 )
 
 // Options tune Open.
@@ -130,6 +131,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// Ping checks that the database answers (data.Pinger).
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
 // Close stops the listener and closes every connection.
 func (s *Store) Close() error {

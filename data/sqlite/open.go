@@ -156,6 +156,12 @@ func (s *Store) table(id string) (*table, error) {
 	return t, nil
 }
 
+// Ping checks that the file can be read (data.Pinger).
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	return s.db.QueryRowContext(ctx, "SELECT count(*) FROM gpkg_contents").Scan(&n)
+}
+
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
