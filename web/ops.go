@@ -123,6 +123,20 @@ func (s *server) observeRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// deadline gives each request RequestTimeout, which its context carries down to the database.
+// Downloads of whole collections stream for as long as they take.
+func (s *server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Path() == "/collections/:id/download" {
+			return next(c)
+		}
+		ctx, cancel := context.WithTimeout(c.Request().Context(), s.opts.RequestTimeout)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
+	}
+}
+
 // saneRequestID accepts a client's request id of up to 128 letters, digits, '-', '_' and '.',
 // which logs and headers can carry as it is.
 func saneRequestID(id string) bool {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/harmattan/harmattan/data/seed"
 )
@@ -128,5 +129,15 @@ func TestRequestIDsAndLogs(t *testing.T) {
 	}
 	if line["msg"] != "request" || line["route"] != "/collections" || line["status"] != float64(200) || !hexID.MatchString(line["id"].(string)) {
 		t.Errorf("log line %v", line)
+	}
+}
+
+// A request out of time answers 503 with a JSON error, its context having reached the store.
+func TestRequestTimeout(t *testing.T) {
+	h := seededServer(t, Options{RequestTimeout: time.Nanosecond})
+	rec := do(t, h, http.MethodGet, "/collections/incidents/items?limit=5")
+	wantError(t, rec, http.StatusServiceUnavailable, "took too long")
+	if rec.Header().Get("Content-Type") != "application/json" {
+		t.Errorf("Content-Type %q", rec.Header().Get("Content-Type"))
 	}
 }

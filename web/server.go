@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -42,6 +43,9 @@ type Options struct {
 	Tokens []Token
 	// MaxBodyBytes caps the body of a write (default 16 MiB).
 	MaxBodyBytes int64
+	// RequestTimeout bounds each request but downloads of whole collections, down to the
+	// database; a request out of time gets a 503 (default 60 s).
+	RequestTimeout time.Duration
 	// Tilesets are tile files (MBTiles, PMTiles) served as stored at /tiles/{name}/{z}/{x}/{y}.{ext}
 	// with their TileJSON at /tiles/{name}.json. A name shadows a collection of the same id, so
 	// callers should refuse such clashes. The server does not close them.
@@ -99,6 +103,9 @@ func newServer(store data.Store, opts Options) *server {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 16 << 20
 	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 60 * time.Second
+	}
 	if opts.MaxTileLayers <= 0 {
 		opts.MaxTileLayers = 16
 	}
@@ -112,6 +119,7 @@ func newServer(store data.Store, opts Options) *server {
 	e.HTTPErrorHandler = s.errorHandler
 	s.fresh = newFreshness(store, s.tileCache, max(opts.TileBuffer, tiles.DefaultClusterCell), opts.Logger)
 	e.Use(s.observeRequests) // outermost: sees every request, panics included, with its final status
+	e.Use(s.deadline)
 	s.opsRoutes(e)
 	s.routes(e)
 	s.handler = e

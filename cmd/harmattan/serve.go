@@ -43,6 +43,8 @@ type serveConfig struct {
 	dbPool       int
 	dbTimeout    time.Duration
 	logFormat    string // text or json
+	readOnly     bool
+	reqTimeout   time.Duration
 }
 
 // zoomFlag collects repeated --cluster collection=zoom values.
@@ -119,6 +121,10 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	fs.IntVar(&cfg.dbPool, "db-pool", envInt(getenv, "HARMATTAN_DB_POOL", 0),
 		"PostGIS: most database connections of this server (0: 4 or the number of CPUs, whichever is more); one more listens for changes (env HARMATTAN_DB_POOL)")
 	fs.DurationVar(&cfg.dbTimeout, "db-timeout", 30*time.Second, "PostGIS: statement timeout of every query")
+	fs.BoolVar(&cfg.readOnly, "read-only", envOr(getenv, "HARMATTAN_READ_ONLY", "") == "true",
+		"open the database read-only and turn the write routes off; the database must exist (env HARMATTAN_READ_ONLY=true)")
+	fs.DurationVar(&cfg.reqTimeout, "request-timeout", 60*time.Second,
+		"deadline of each request but downloads, down to the database; a request out of time answers 503")
 	fs.StringVar(&cfg.logFormat, "log-format", envOr(getenv, "HARMATTAN_LOG_FORMAT", "text"),
 		"text or json: the form of the log lines on stderr, one per request among them (env HARMATTAN_LOG_FORMAT)")
 	fs.IntVar(&cfg.defaultLimit, "default-limit", 100, "page size of /items when the client gives no limit")
@@ -158,6 +164,12 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	if cfg.maxBodyMB < 1 {
 		return cfg, errors.New("serve: --max-body-mb must be at least 1")
 	}
+	if cfg.readOnly && cfg.tokenFile != "" {
+		return cfg, errors.New("serve: --read-only and --token-file contradict each other: a read-only server takes no writes")
+	}
+	if cfg.reqTimeout <= 0 {
+		return cfg, errors.New("serve: --request-timeout must be positive")
+	}
 	if cfg.logFormat != "text" && cfg.logFormat != "json" {
 		return cfg, fmt.Errorf("serve: --log-format must be text or json, not %q", cfg.logFormat)
 	}
@@ -193,7 +205,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if cfg.memoryMB > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(cfg.memoryMB) << 20)
 	}
-	if _, err := os.Stat(cfg.db); !postgis.IsURL(cfg.db) && errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(cfg.db); !postgis.IsURL(cfg.db) && !cfg.readOnly && errors.Is(err, os.ErrNotExist) {
 		log.Info("creating the database from the built-in dataset", "db", cfg.db)
 		if err := createSeeded(ctx, cfg.db); err != nil {
 			return err
@@ -207,7 +219,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		}
 		log.Info("writes allowed with a token", "tokens", len(tokens), "token_file", cfg.tokenFile)
 	}
-	store, err := openStore(ctx, cfg.db, dbOptions{timeFields: cfg.timeFields, logger: log, pool: cfg.dbPool, timeout: cfg.dbTimeout})
+	store, err := openStore(ctx, cfg.db, dbOptions{timeFields: cfg.timeFields, logger: log, pool: cfg.dbPool, timeout: cfg.dbTimeout, readOnly: cfg.readOnly})
 	if err != nil {
 		return err
 	}
@@ -241,7 +253,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		Handler: web.New(store, web.Options{DefaultLimit: cfg.defaultLimit, MaxLimit: cfg.maxLimit, Logger: log,
 			TileBuffer: cfg.tileBuffer, TileMaxAge: cfg.tileMaxAge, TileCacheBytes: cacheBytes(cfg.tileCacheMB),
 			PointsBytes:  cacheBytes(cfg.tilePointsMB),
-			ClusterBelow: cfg.cluster, Tilesets: tilesets, Tokens: tokens, MaxBodyBytes: int64(cfg.maxBodyMB) << 20}),
+			ClusterBelow: cfg.cluster, Tilesets: tilesets, Tokens: tokens, MaxBodyBytes: int64(cfg.maxBodyMB) << 20,
+			RequestTimeout: cfg.reqTimeout}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      5 * time.Minute,

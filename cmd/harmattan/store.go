@@ -25,6 +25,9 @@ type dbOptions struct {
 	logger     *slog.Logger
 	pool       int           // PostGIS: most connections (0: pgx's default)
 	timeout    time.Duration // PostGIS: statement timeout (0: the store's default)
+	// readOnly opens the database so that nothing can write to it: a GeoPackage read-only, a
+	// PostGIS session with read-only transactions.
+	readOnly bool
 }
 
 // openStore opens db for reading and writing: a PostgreSQL URL (postgres://...) or a
@@ -34,9 +37,10 @@ func openStore(ctx context.Context, db string, o dbOptions) (writableStore, erro
 		o.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if postgis.IsURL(db) {
-		return postgis.Open(ctx, db, postgis.Options{TimeFields: o.timeFields, Logger: o.logger, PoolSize: o.pool, StatementTimeout: o.timeout})
+		return postgis.Open(ctx, db, postgis.Options{TimeFields: o.timeFields, Logger: o.logger, PoolSize: o.pool,
+			StatementTimeout: o.timeout, ReadOnly: o.readOnly})
 	}
-	return sqlite.Open(ctx, db, sqlite.Options{TimeFields: o.timeFields, Logger: o.logger})
+	return sqlite.Open(ctx, db, sqlite.Options{TimeFields: o.timeFields, Logger: o.logger, ReadOnly: o.readOnly})
 }
 
 // withWritableStore opens db for fn: a PostgreSQL URL, or a GeoPackage file. When there is no

@@ -42,6 +42,8 @@ type Options struct {
 	PoolSize int
 	// StatementTimeout ends any query that runs longer (0: 30 s). Imports have none.
 	StatementTimeout time.Duration
+	// ReadOnly makes every transaction read-only: the store cannot write.
+	ReadOnly bool
 }
 
 // Store serves the geometry tables of one PostgreSQL database.
@@ -91,6 +93,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	// once for any values, and a generic plan cannot tell a town's bbox from a country's: it
 	// chose a GiST scan of every match and a sort for both, 40 times slower on the reference
 	// workload than the plans made for the actual values.
+	if opts.ReadOnly {
+		rt["default_transaction_read_only"] = "on"
+	}
 	if rt["plan_cache_mode"] == "" {
 		rt["plan_cache_mode"] = "force_custom_plan"
 	}
