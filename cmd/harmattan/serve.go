@@ -45,6 +45,8 @@ type serveConfig struct {
 	logFormat    string // text or json
 	readOnly     bool
 	reqTimeout   time.Duration
+	config       string // TOML file of settings
+	printConfig  bool
 }
 
 // zoomFlag collects repeated --cluster collection=zoom values.
@@ -114,19 +116,19 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	cfg := serveConfig{timeFields: map[string]string{}, cluster: map[string]int{}, tilesets: map[string]string{}}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "HARMATTAN_ADDR", "127.0.0.1:8080"),
-		"address to listen on, host:port (env HARMATTAN_ADDR)")
-	fs.StringVar(&cfg.db, "db", envOr(getenv, "HARMATTAN_DB", "harmattan.gpkg"),
-		"GeoPackage file to serve, created from the built-in Mali dataset when it does not exist; or a PostGIS database, postgres://user:password@host/db (env HARMATTAN_DB)")
-	fs.IntVar(&cfg.dbPool, "db-pool", envInt(getenv, "HARMATTAN_DB_POOL", 0),
-		"PostGIS: most database connections of this server (0: 4 or the number of CPUs, whichever is more); one more listens for changes (env HARMATTAN_DB_POOL)")
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080",
+		"address to listen on, host:port")
+	fs.StringVar(&cfg.db, "db", "harmattan.gpkg",
+		"GeoPackage file to serve, created from the built-in Mali dataset when it does not exist; or a PostGIS database, postgres://user:password@host/db")
+	fs.IntVar(&cfg.dbPool, "db-pool", 0,
+		"PostGIS: most database connections of this server (0: 4 or the number of CPUs, whichever is more); one more listens for changes")
 	fs.DurationVar(&cfg.dbTimeout, "db-timeout", 30*time.Second, "PostGIS: statement timeout of every query")
-	fs.BoolVar(&cfg.readOnly, "read-only", envOr(getenv, "HARMATTAN_READ_ONLY", "") == "true",
-		"open the database read-only and turn the write routes off; the database must exist (env HARMATTAN_READ_ONLY=true)")
+	fs.BoolVar(&cfg.readOnly, "read-only", false,
+		"open the database read-only and turn the write routes off; the database must exist")
 	fs.DurationVar(&cfg.reqTimeout, "request-timeout", 60*time.Second,
 		"deadline of each request but downloads, down to the database; a request out of time answers 503")
-	fs.StringVar(&cfg.logFormat, "log-format", envOr(getenv, "HARMATTAN_LOG_FORMAT", "text"),
-		"text or json: the form of the log lines on stderr, one per request among them (env HARMATTAN_LOG_FORMAT)")
+	fs.StringVar(&cfg.logFormat, "log-format", "text",
+		"text or json: the form of the log lines on stderr, one per request among them")
 	fs.IntVar(&cfg.defaultLimit, "default-limit", 100, "page size of /items when the client gives no limit")
 	fs.IntVar(&cfg.maxLimit, "max-limit", 10000, "largest page size; a larger limit is clamped to it")
 	fs.Var(timeFlag(cfg.timeFields), "time-field",
@@ -140,17 +142,28 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 		"soft limit of the Go heap in MiB: the collector works harder near it, keeping RSS flat while big tiles are built (0: none; GOMEMLIMIT, when set, wins)")
 	fs.Var(zoomFlag(cfg.cluster), "cluster",
 		"collection=zoom: merge the collection's points into clusters on tiles below that zoom (default incidents=8; 0 turns it off); repeatable")
-	fs.StringVar(&cfg.tokenFile, "token-file", envOr(getenv, "HARMATTAN_TOKEN_FILE", ""),
-		"file of bearer tokens that may write features (one per line, optionally followed by the collections it may write to); without it the server is read-only (env HARMATTAN_TOKEN_FILE)")
+	fs.StringVar(&cfg.tokenFile, "token-file", "",
+		"file of bearer tokens that may write features (one per line, optionally followed by the collections it may write to); without it the server is read-only")
 	fs.IntVar(&cfg.maxBodyMB, "max-body-mb", 16, "largest request body of a write, in MiB")
 	fs.Var(tilesetFlag(cfg.tilesets), "tileset",
 		"name=path: serve an .mbtiles or .pmtiles file as stored at /tiles/{name}/{z}/{x}/{y}.{ext}, TileJSON at /tiles/{name}.json; repeatable")
+	fs.StringVar(&cfg.config, "config", "", "TOML file of settings, keyed by these flags' names; flags and HARMATTAN_* variables win over it")
+	fs.BoolVar(&cfg.printConfig, "print-config", false, "print the effective settings as a config file (the database password masked) and exit")
 	fs.Usage = func() {
-		fmt.Fprint(out, "Usage: harmattan serve [flags]\n\nServe every feature table of a GeoPackage as OGC API – Features, with the web map at /.\n\nFlags:\n")
+		fmt.Fprint(out, "Usage: harmattan serve [flags]\n\nServe every feature table of a GeoPackage or PostGIS database as OGC API – Features, with the web map at /.\n"+
+			"Every flag may also be set by the environment (HARMATTAN_ and its name in upper case with _ for -:\n"+
+			"HARMATTAN_ADDR, HARMATTAN_DB, HARMATTAN_DB_POOL, ...) or by a --config file; the command line wins,\n"+
+			"then the environment, then the file.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	if cfg.config == "" {
+		cfg.config = getenv("HARMATTAN_CONFIG")
+	}
+	if err := applySettings(fs, getenv, cfg.config); err != nil {
+		return cfg, fmt.Errorf("serve: %w", err)
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
@@ -182,23 +195,13 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	if _, ok := cfg.cluster["incidents"]; !ok {
 		cfg.cluster["incidents"] = 8
 	}
+	if cfg.printConfig {
+		if err := printConfig(out, fs); err != nil {
+			return cfg, err
+		}
+		return cfg, flag.ErrHelp // printed: nothing else to do
+	}
 	return cfg, nil
-}
-
-// envInt reads an integer environment variable; one that is not a number is ignored here and
-// reported by flag parsing through its default.
-func envInt(getenv func(string) string, key string, def int) int {
-	if n, err := strconv.Atoi(getenv(key)); err == nil {
-		return n
-	}
-	return def
-}
-
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
 }
 
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
