@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -71,6 +72,11 @@ func (s *server) authorize(c echo.Context, coll string) error {
 		c.Response().Header().Set("Allow", "GET, HEAD")
 		return &apiError{http.StatusMethodNotAllowed, "MethodNotAllowed", "this server is read-only: start it with --token-file to allow writes"}
 	}
+	addr := c.RealIP()
+	if blocked, wait := s.authFailures.blocked(addr); blocked {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return tooManyFailures(wait)
+	}
 	given, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
 	var match *Token
 	if ok {
@@ -82,6 +88,7 @@ func (s *server) authorize(c echo.Context, coll string) error {
 		}
 	}
 	if match == nil {
+		s.authFailures.failed(addr)
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="harmattan"`)
 		return &apiError{http.StatusUnauthorized, "Unauthorized", "writes need an Authorization: Bearer header with a valid token"}
 	}

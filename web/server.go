@@ -54,15 +54,16 @@ type Options struct {
 
 // server holds the dependencies every handler uses.
 type server struct {
-	store     data.Store // the store as given, for type assertions (Editor, Versioned, ...)
-	reads     data.Store // the store with its reads timed in metrics: what handlers read from
-	metrics   *metrics
-	opts      Options
-	log       *slog.Logger
-	tileCache *tiles.Cache
-	points    *pointLayers
-	fresh     *freshness   // empties tileCache when the data changes
-	handler   http.Handler // the echo router
+	store        data.Store // the store as given, for type assertions (Editor, Versioned, ...)
+	reads        data.Store // the store with its reads timed in metrics: what handlers read from
+	metrics      *metrics
+	opts         Options
+	log          *slog.Logger
+	tileCache    *tiles.Cache
+	points       *pointLayers
+	fresh        *freshness   // empties tileCache when the data changes
+	handler      http.Handler // the echo router
+	authFailures authFailures // addresses that sent bad tokens
 	// tileBuilds admits concurrent tile builds (one slot per buffered element).
 	tileBuilds chan struct{}
 }
@@ -117,6 +118,9 @@ func newServer(store data.Store, opts Options) *server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
+	// The client's address (for logs and auth-failure limits) is the peer's, or the one an
+	// X-Forwarded-For names when the peer is a proxy on a loopback or private address.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	s.fresh = newFreshness(store, s.tileCache, max(opts.TileBuffer, tiles.DefaultClusterCell), opts.Logger)
 	e.Use(s.observeRequests) // outermost: sees every request, panics included, with its final status
 	e.Use(s.deadline)
