@@ -137,6 +137,19 @@ func (s *server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// maxURLBytes bounds a request's path and query: longer ones answer 414.
+const maxURLBytes = 8192
+
+// limitURL refuses URLs longer than maxURLBytes before they are routed or parsed.
+func limitURL(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if len(c.Request().RequestURI) > maxURLBytes {
+			return &apiError{http.StatusRequestURITooLong, "URITooLong", "the URL is longer than " + strconv.Itoa(maxURLBytes) + " bytes"}
+		}
+		return next(c)
+	}
+}
+
 // saneRequestID accepts a client's request id of up to 128 letters, digits, '-', '_' and '.',
 // which logs and headers can carry as it is.
 func saneRequestID(id string) bool {

@@ -141,3 +141,11 @@ func TestRequestTimeout(t *testing.T) {
 		t.Errorf("Content-Type %q", rec.Header().Get("Content-Type"))
 	}
 }
+
+func TestLongURLs(t *testing.T) {
+	h := seededServer(t, Options{})
+	wantError(t, do(t, h, http.MethodGet, "/collections/incidents/items?event_type="+strings.Repeat("a", maxURLBytes)), http.StatusRequestURITooLong, "longer than")
+	if rec := do(t, h, http.MethodGet, "/collections/incidents/items?event_type="+strings.Repeat("a", 7000)); rec.Code != http.StatusOK {
+		t.Errorf("a 7 kB URL: %d", rec.Code)
+	}
+}

@@ -124,6 +124,7 @@ func newServer(store data.Store, opts Options) *server {
 	s.fresh = newFreshness(store, s.tileCache, max(opts.TileBuffer, tiles.DefaultClusterCell), opts.Logger)
 	e.Use(s.observeRequests) // outermost: sees every request, panics included, with its final status
 	e.Use(s.deadline)
+	e.Pre(limitURL)
 	s.opsRoutes(e)
 	s.routes(e)
 	s.handler = e
