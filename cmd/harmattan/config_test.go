@@ -67,9 +67,9 @@ time-field = ["incidents=event_date"]
 	}
 
 	for content, want := range map[string]string{
-		`nope = 1`:                  `key "nope" is not a setting`,
-		`default-limit = "many"`:    `key "default-limit"`,
-		`addr = ["a", "b"]`:         `key "addr": takes one value`,
+		`nope = 1`:                `key "nope" is not a setting`,
+		`default-limit = "many"`:  `key "default-limit"`,
+		`addr = ["a", "b"]`:       `key "addr": takes one value`,
 		"addr = \"unterminated\n": "bad.toml",
 	} {
 		bad := filepath.Join(dir, "bad.toml")

@@ -23,6 +23,7 @@ Usage:
   harmattan export [flags]     write a layer as GeoJSON, GeoJSONL, CSV or GeoPackage
   harmattan generate [flags]   write synthetic incidents for benchmarks
   harmattan migrate [flags]    copy layers between a GeoPackage and PostGIS
+  harmattan check --db FILE    report what is wrong in a GeoPackage, without changing it
   harmattan --help             show this help
 
 Each command takes --help.
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return generate(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
+	case "check":
+		return checkCmd(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -92,24 +92,8 @@ func check(ctx context.Context, path string) error {
 	default:
 		return fmt.Errorf("%s: %w: its SQLite application_id is 0x%08x, not GPKG", path, ErrNotGeoPackage, id)
 	}
-	// Reading a WAL-mode file creates -wal and -shm files even read-only; remove them again
-	// when they were not there before and hold nothing.
-	var created []string
-	for _, side := range []string{path + "-wal", path + "-shm"} {
-		if _, err := os.Stat(side); errors.Is(err, os.ErrNotExist) {
-			created = append(created, side)
-		}
-	}
-	db := openDB(path, "ro")
-	defer func() {
-		db.Close()
-		if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
-			return
-		}
-		for _, side := range created {
-			os.Remove(side)
-		}
-	}()
+	db, closeDB := openReadOnly(path)
+	defer closeDB()
 	var result string
 	if err := db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&result); err != nil {
 		return fmt.Errorf("%s: %w: %v", path, ErrNotGeoPackage, err)
