@@ -12,16 +12,11 @@ import (
 // embedParams are the parameters of /embed; web/static/embed.js reads the same ones.
 var embedParams = []string{"layers", "bbox", "datetime"}
 
-// embedCSP keeps the embedded map to our own origin (no CDN, no outside tiles) while letting
-// any site frame it. Leaflet positions its panes with style attributes, hence 'unsafe-inline'
-// for styles only.
-const embedCSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
-	"object-src 'none'; base-uri 'self'; form-action 'none'; frame-ancestors *"
-
 // embed serves /embed?layers=a,b&bbox=…&datetime=…: the map without panels or layer control,
 // for an <iframe>. The parameters are checked here (an unknown collection is a 404, a bad bbox
 // or datetime or any other parameter a 400) so that a broken embed code fails loudly when it
-// is written, not as an empty map; the page's script reads them again from its own URL.
+// is written, not as an empty map; the page's script reads them again from its own URL. Any
+// site may frame it (securityHeaders gives it embedCSP).
 func (s *server) embed(c echo.Context) error {
 	params, err := queryParams(c, only(embedParams...))
 	if err != nil {
@@ -45,7 +40,6 @@ func (s *server) embed(c echo.Context) error {
 			return err
 		}
 	}
-	c.Response().Header().Set("Content-Security-Policy", embedCSP)
 	return s.html(c, "embed", map[string]any{"Base": embedBase(c.Request())})
 }
 

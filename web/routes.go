@@ -14,6 +14,7 @@ func (s *server) routes(e *echo.Echo) {
 		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/embed/" },
 	}))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, DisablePrintStack: true}))
+	e.Use(securityHeaders)
 	e.Pre(cors)
 	get := func(path string, h echo.HandlerFunc) {
 		e.Match([]string{http.MethodGet, http.MethodHead}, path, h)

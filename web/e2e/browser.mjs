@@ -32,14 +32,24 @@ export const TITLES = {
 // other host is a test failure.
 const KNOWN_EXTERNAL = [/(^|\.)tile\.openstreetmap\.org$/];
 
-// harness registers before/after hooks in the current suite: harmattan serve, the other-origin
-// page server and Chromium. The returned object is filled in by the time tests run.
-export function harness() {
+// harness registers before/after hooks in the current suite: harmattan serve (started with
+// serverOptions, see startHarmattan), the other-origin page server and Chromium. The returned
+// object is filled in by the time tests run.
+export function harness(serverOptions) {
   const h = {};
   before(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (make test-deps does)`);
     mkdirSync(ARTIFACTS, { recursive: true });
-    const [server, other, browser] = await Promise.all([startHarmattan(), startOtherOrigin(), launch()]);
+    const started = await Promise.allSettled([startHarmattan(serverOptions), startOtherOrigin(), launch()]);
+    const [server, other, browser] = started.map((r) => r.value);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) {
+      // What did start must not keep the test process alive (a live browser would).
+      await browser?.close();
+      await other?.stop();
+      await server?.stop();
+      throw failed.reason;
+    }
     Object.assign(h, { server, other, browser, origin: server.origin });
   });
   after(async () => {

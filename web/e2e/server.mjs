@@ -4,7 +4,7 @@
 // The binary is built once per test file (`go build`, warm cache: a second or two), or taken
 // from HARMATTAN_E2E_BIN when that is set.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve, sep } from 'node:path';
@@ -81,18 +81,41 @@ async function postgisDatabase(bin, admin) {
   };
 }
 
+// importLayers adds layers to db next to the built-in dataset: each { layer, title, geojson }
+// (a FeatureCollection object) goes through `harmattan import` from a file in dir. A GeoPackage
+// yet to be made (newFile) gets the built-in dataset first (harmattan migrate), as serve would
+// have made it.
+async function importLayers(bin, dir, db, newFile, layers) {
+  const run = promisify(execFile);
+  if (!layers.length) return;
+  if (newFile) await run(bin, ['migrate', '--to', db]);
+  for (const { layer, title, geojson } of layers) {
+    const file = join(dir, `${layer}.geojson`);
+    writeFileSync(file, JSON.stringify(geojson));
+    await run(bin, ['import', '--db', db, '--layer', layer, ...(title ? ['--title', title] : []), file]);
+  }
+}
+
 // startHarmattan builds the binary and runs `harmattan serve` on a fresh GeoPackage that the
 // server creates from its built-in Mali dataset, or, when HARMATTAN_E2E_POSTGRES names a
-// PostGIS server, on a database of its own there holding the same dataset. It resolves once GET
-// /conformance answers 200. stop() sends SIGTERM, waits for the exit and removes the temporary
-// directory (and database); it resolves to the exit code (0 after a graceful shutdown).
-export async function startHarmattan({ startTimeoutMs = 30000 } = {}) {
+// PostGIS server, on a database of its own there holding the same dataset. layers are more
+// layers to import first (see importLayers). It resolves once GET /conformance answers 200.
+// stop() sends SIGTERM, waits for the exit and removes the temporary directory (and database);
+// it resolves to the exit code (0 after a graceful shutdown).
+export async function startHarmattan({ startTimeoutMs = 30000, layers = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'harmattan-e2e-'));
   const bin = await buildBinary(dir);
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const pg = process.env.HARMATTAN_E2E_POSTGRES ? await postgisDatabase(bin, process.env.HARMATTAN_E2E_POSTGRES) : null;
   const db = pg ? pg.url : join(dir, 'seed.gpkg');
+  try {
+    await importLayers(bin, dir, db, !pg, layers);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    if (pg) await pg.drop();
+    throw new Error(`importing ${layers.map((l) => l.layer).join(', ')} failed:\n${err.stderr || err.message}`);
+  }
   const child = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', db], {
     stdio: ['ignore', 'pipe', 'pipe']
   });

@@ -224,6 +224,9 @@
   // Popups and tooltips
   // ---------------------------------------------------------------------
 
+  // Property names in popups are cut to MAX_KEY characters (the whole name is their title).
+  var MAX_KEY = 24;
+
   var DATE_KEYS = ['event_date', 'date', 'start_date', 'opened', 'time', 'datetime', 'timestamp'];
 
   function featureTitle(props, kind) {
@@ -295,7 +298,9 @@
       if (hasFatalityRange && (key === 'fatalities_low' || key === 'fatalities_high')) return;
       if (key === 'source_url' && sourceHref) return; // shown as the Source link below
       var tr = el('tr');
-      var th = el('th', null, humanize(key));
+      var name = humanize(key);
+      // A long name would not wrap (th is nowrap) and squeeze the values into a sliver.
+      var th = el('th', null, name.length > MAX_KEY ? name.slice(0, MAX_KEY - 1) + '…' : name);
       th.scope = 'row';
       th.title = key;
       var td = el('td');

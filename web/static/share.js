@@ -52,6 +52,13 @@
 
   function js(v) { return JSON.stringify(v); }
 
+  // attr escapes text for an HTML attribute value in double quotes.
+  function attr(v) {
+    return String(v).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
   function head(s) {
     var b = s.bbox;
     return '<link rel="stylesheet" href="' + site + 'static/vendor/leaflet/leaflet.css">\n' +
@@ -64,8 +71,9 @@
   var SNIPPETS = [
     { key: 'iframe', title: 'Embed (iframe)', build: function (s) {
       var src = site + 'embed' + query({ layers: s.layers.join(','), bbox: s.bbox.join(','), datetime: s.datetime });
+      // src needs no escaping: the query is percent-encoded, and so is any " or < in a path.
       return '<iframe src="' + src + '" width="100%" height="450" style="border:0" loading="lazy" ' +
-        'title="Harmattan map: ' + s.layers.join(', ') + '"></iframe>';
+        'title="' + attr('Harmattan map: ' + s.layers.join(', ')) + '"></iframe>';
     } },
     { key: 'leaflet-geojson', title: 'Leaflet, GeoJSON', build: function (s) {
       var out = head(s);
@@ -74,7 +82,7 @@
           (filterQuery(id) ? filterQuery(id) + '&' : '?') + 'limit=10000';
         out += 'fetch(' + js(url) + ').then(function (r) { return r.json(); }).then(function (data) {\n' +
           '  L.geoJSON(data, { pointToLayer: function (f, ll) { return L.circleMarker(ll, { radius: 5 }); } })\n' +
-          '    .bindPopup(function (l) { return l.feature.properties.source || ""; }).addTo(map);\n' +
+          '    .bindPopup(function (l) { return document.createTextNode(String(l.feature.properties.source || "")); }).addTo(map);\n' +
           '});\n';
       });
       return out + 'map.attributionControl.addAttribution(' + js('<a href="' + site + '">Harmattan</a>') + ');\n</script>';
