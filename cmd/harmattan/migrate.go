@@ -96,7 +96,6 @@ func migrateSeed(ctx context.Context, dst writableStore, want map[string]bool, r
 		if want != nil && !want[l.Name] {
 			continue
 		}
-		l := l
 		if err := copyLayer(l.Name, func() (data.ImportResult, error) {
 			if replace {
 				return data.ImportLayerMode(ctx, dst, l, data.Replace)

@@ -55,8 +55,8 @@ func TestServeReadOnly(t *testing.T) {
 	}
 
 	missing := filepath.Join(t.TempDir(), "missing.gpkg")
-	if _, _, err := harmattan("serve", "--db", missing, "--read-only", "--addr", "127.0.0.1:0"); err == nil {
-		t.Error("--read-only created a missing database or served nothing")
+	if _, _, err := harmattan("serve", "--db", missing, "--read-only", "--addr", "127.0.0.1:0"); err == nil || !strings.Contains(err.Error(), "missing.gpkg") {
+		t.Errorf("--read-only on a missing database: %v, want an error naming it", err)
 	}
 	if _, err := os.Stat(missing); err == nil {
 		t.Error("--read-only created the database")
