@@ -24,9 +24,10 @@ type Key struct {
 // Entry is a cached tile body (for MVT the gzipped bytes) with its strong ETag.
 // The cache shares Body with its callers: neither the caller of Put nor of Get may modify it.
 type Entry struct {
-	Body  []byte
-	ETag  string
-	Empty bool // the tile has no features: serve 204
+	Body    []byte
+	ETag    string
+	Empty   bool   // the tile has no features: serve 204
+	Thinned string // what Thin cut from the tile, for the Harmattan-Thinned header ("" if nothing)
 }
 
 // CacheStats is a snapshot of a Cache's counters, for metrics and tests.

@@ -202,6 +202,9 @@ func (s *server) serveTile(c echo.Context, names []string, t maptile.Tile, f til
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(s.opts.TileMaxAge))
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("ETag", entry.ETag)
+	if entry.Thinned != "" {
+		h.Set(headerThinned, entry.Thinned)
+	}
 	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, entry.ETag) {
 		return c.NoContent(http.StatusNotModified)
 	}
@@ -240,11 +243,8 @@ func (s *server) buildTile(ctx context.Context, r tileRequest) (tiles.Entry, err
 			if filters, ok := pointFilters(pts, coll, q); ok {
 				sel := pts.Select(r.tile, buffer, filters, q.Properties)
 				l := tiles.Layer{Name: coll.ID, Points: sel}
-				switch {
-				case cluster:
+				if cluster {
 					l = tiles.Layer{Name: coll.ID, Features: tiles.ClusterPoints(r.tile, sel, opts)}
-				case r.format == tiles.PNG:
-					l = tiles.Layer{Name: coll.ID, Features: sel.FeatureCollection()}
 				}
 				layers = append(layers, l)
 				continue
@@ -259,18 +259,23 @@ func (s *server) buildTile(ctx context.Context, r tileRequest) (tiles.Entry, err
 		}
 		layers = append(layers, tiles.Layer{Name: coll.ID, Features: fc})
 	}
+	thinned := thinnedHeader(tiles.Thin(r.tile, layers, s.opts.MaxTileFeatures))
 	var body []byte
 	var err error
 	if r.format == tiles.PNG {
 		// one layer: xyzTile refuses composite PNG, the OGC route has one collection
-		body, err = tiles.RenderPNG(r.tile, layers[0].Features, tiles.DefaultStyle(layers[0].Name, r.colls[0].GeometryType), r.scale)
+		fc := layers[0].Features
+		if layers[0].Points != nil { // the renderer draws GeoJSON
+			fc = layers[0].Points.FeatureCollection()
+		}
+		body, err = tiles.RenderPNG(r.tile, fc, tiles.DefaultStyle(layers[0].Name, r.colls[0].GeometryType), r.scale)
 	} else {
 		body, err = tiles.EncodeMVT(r.tile, layers, tiles.MVTOptions{Buffer: s.opts.TileBuffer})
 	}
 	if err != nil || body == nil {
 		return tiles.Entry{Empty: true, ETag: tiles.ETag(nil)}, err
 	}
-	entry := tiles.Entry{Body: body, ETag: tiles.ETag(body)}
+	entry := tiles.Entry{Body: body, ETag: tiles.ETag(body), Thinned: thinned}
 	if r.format == tiles.MVT {
 		if entry.Body, err = tiles.Gzip(body); err != nil {
 			return tiles.Entry{}, err
@@ -376,4 +381,16 @@ func gunzip(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	return io.ReadAll(zr)
+}
+
+// headerThinned names the layers of a tile cut by the per-tile feature cap, with what each
+// kept of how many: "incidents=200000/721511".
+const headerThinned = "Harmattan-Thinned"
+
+func thinnedHeader(cut []tiles.Thinned) string {
+	parts := make([]string, len(cut))
+	for i, c := range cut {
+		parts[i] = c.Layer + "=" + strconv.Itoa(c.Kept) + "/" + strconv.Itoa(c.Total)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -55,7 +55,7 @@ func cors(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set(echo.HeaderAccessControlAllowOrigin, "*")
-		h.Set(echo.HeaderAccessControlExposeHeaders, "ETag, Link, Location, Content-Length")
+		h.Set(echo.HeaderAccessControlExposeHeaders, "ETag, Link, Location, Content-Length, "+headerThinned)
 		req := c.Request()
 		if req.Method == http.MethodOptions && req.Header.Get(echo.HeaderAccessControlRequestMethod) != "" {
 			h.Set(echo.HeaderAccessControlAllowMethods, "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE")
