@@ -183,9 +183,16 @@ func (s *server) items(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	matched, err := s.reads.Count(ctx, coll.ID, r.query)
+	counted := r.query
+	if s.opts.MaxCount > 0 {
+		counted.MaxCount = s.opts.MaxCount + 1 // one more tells that there are more
+	}
+	matched, err := s.reads.Count(ctx, coll.ID, counted)
 	if err != nil {
 		return err
+	}
+	if s.opts.MaxCount > 0 && matched > s.opts.MaxCount {
+		matched = -1 // too many to count: numberMatched is left out
 	}
 	switch r.format {
 	case "html":
@@ -228,8 +235,11 @@ func (s *server) items(c echo.Context) error {
 	if !started {
 		start()
 	}
-	j.raw(`],"numberMatched":`)
-	j.buf = strconv.AppendInt(j.buf, matched, 10)
+	j.raw(`]`)
+	if matched >= 0 {
+		j.raw(`,"numberMatched":`)
+		j.buf = strconv.AppendInt(j.buf, matched, 10)
+	}
 	j.raw(`,"numberReturned":`)
 	j.buf = strconv.AppendInt(j.buf, int64(n), 10)
 	j.raw(`,"timeStamp":`)

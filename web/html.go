@@ -73,6 +73,6 @@ func (s *server) itemsHTML(c echo.Context, coll data.Collection, r itemsRequest,
 	}
 	return s.html(c, "items", map[string]any{
 		"Title": coll.Title, "Collection": coll, "Fields": fields, "Rows": rs,
-		"Matched": matched, "Returned": len(rs), "Links": itemsLinks(c, coll, r, more, lastID),
+		"Matched": matched, "MaxCount": s.opts.MaxCount, "Returned": len(rs), "Links": itemsLinks(c, coll, r, more, lastID),
 	})
 }

@@ -33,6 +33,13 @@ func check(t *testing.T, s Backend, l data.Layer, q data.Query) int {
 	if n, err := s.Count(bg, l.Name, paged); err != nil || n != int64(len(w)) {
 		t.Errorf("%s: Count with limit, offset and after = %d, %v; want %d", what, n, err, len(w))
 	}
+	for _, most := range []int64{1, int64(len(w)), int64(len(w)) + 1} {
+		capped := all
+		capped.MaxCount = most
+		if n, err := s.Count(bg, l.Name, capped); err != nil || n != min(most, int64(len(w))) {
+			t.Errorf("%s: Count with MaxCount %d = %d, %v; want %d", what, most, n, err, min(most, int64(len(w))))
+		}
+	}
 	return len(w)
 }
 

@@ -1135,11 +1135,12 @@
 
 
   function featureCount(n) {
+    if (n === null) return 'too many features to count';
     return formatCount(n) + (n === 1 ? ' feature' : ' features');
   }
 
   // How many features a collection has, from one tiny page (null if the
-  // server does not say).
+  // server does not say: it counts up to its --max-count only).
   function countItems(collection) {
     var url = itemsURL(collection);
     url.searchParams.set('limit', '1');
@@ -1167,7 +1168,8 @@
       row: addDataRow(collection, itemsURL(collection))
     };
     return countItems(collection).then(function (total) {
-      if (total === null || total <= TILE_THRESHOLD) {
+      // null: the server would not count them all (--max-count), so there are many.
+      if (total !== null && total <= TILE_THRESHOLD) {
         entry.layer = makeLayer(id);
         entry.cluster = id === 'incidents' ? makeCluster() : null;
         slot.addLayer(entry.cluster || entry.layer);

@@ -339,7 +339,8 @@
   function loadCollection(collection) {
     var id = String(collection.id);
     return countItems(id).then(function (total) {
-      if (total === null || total <= TILE_THRESHOLD) {
+      // null: more than the server would count (--max-count), so tiles.
+      if (total !== null && total <= TILE_THRESHOLD) {
         return loadAllItems(id).then(function (features) {
           countSources(features);
           var layer = makeLayer(id);
