@@ -137,16 +137,15 @@ func (s *server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// maxURLBytes bounds a request's path and query: longer ones answer 414.
-const maxURLBytes = 8192
-
-// limitURL refuses URLs longer than maxURLBytes before they are routed or parsed.
-func limitURL(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if len(c.Request().RequestURI) > maxURLBytes {
-			return &apiError{http.StatusRequestURITooLong, "URITooLong", "the URL is longer than " + strconv.Itoa(maxURLBytes) + " bytes"}
+// limitURL refuses URLs longer than most bytes before they are routed or parsed.
+func limitURL(most int) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if len(c.Request().RequestURI) > most {
+				return &apiError{http.StatusRequestURITooLong, "URITooLong", "the URL is longer than " + strconv.Itoa(most) + " bytes"}
+			}
+			return next(c)
 		}
-		return next(c)
 	}
 }
 

@@ -144,8 +144,13 @@ func TestRequestTimeout(t *testing.T) {
 
 func TestLongURLs(t *testing.T) {
 	h := seededServer(t, Options{})
-	wantError(t, do(t, h, http.MethodGet, "/collections/incidents/items?event_type="+strings.Repeat("a", maxURLBytes)), http.StatusRequestURITooLong, "longer than")
+	wantError(t, do(t, h, http.MethodGet, "/collections/incidents/items?event_type="+strings.Repeat("a", 8<<10)), http.StatusRequestURITooLong, "longer than")
 	if rec := do(t, h, http.MethodGet, "/collections/incidents/items?event_type="+strings.Repeat("a", 7000)); rec.Code != http.StatusOK {
 		t.Errorf("a 7 kB URL: %d", rec.Code)
+	}
+	short := seededServer(t, Options{MaxURLBytes: 2000})
+	wantError(t, do(t, short, http.MethodGet, "/collections/incidents/items?event_type="+strings.Repeat("a", 2000)), http.StatusRequestURITooLong, "longer than 2000 bytes")
+	if rec := do(t, short, http.MethodGet, "/collections/incidents/items?event_type="+strings.Repeat("a", 1900)); rec.Code != http.StatusOK {
+		t.Errorf("a 1.9 kB URL under a 2000-byte cap: %d", rec.Code)
 	}
 }

@@ -33,8 +33,18 @@ type Options struct {
 	// ClusterBelow clusters a point collection's tiles below the given zoom (default
 	// incidents below 8). Collections not listed are never clustered.
 	ClusterBelow map[string]int
+	// MaxCount bounds the count behind numberMatched: a page whose matches are more leaves
+	// numberMatched out, as OGC API – Features allows when a count is unknown (default
+	// 1,000,000; negative: count all).
+	MaxCount int64
+	// MaxURLBytes caps a request's path and query; longer ones answer 414 (default 8 KiB).
+	MaxURLBytes int
 	// MaxTileLayers caps the layers of one composite tile (default 16).
 	MaxTileLayers int
+	// MaxTileFeatures caps the features of one tile, all its layers together: beyond it the
+	// densest places are thinned (tiles.Thin) and the Harmattan-Thinned header says so
+	// (default tiles.DefaultMaxFeatures; negative: no cap).
+	MaxTileFeatures int
 	// PointsBytes bounds the memory of the in-memory copies of point collections that tiles
 	// are built from (default 128 MiB; negative: no copies, every tile reads the store).
 	PointsBytes int64
@@ -110,6 +120,15 @@ func newServer(store data.Store, opts Options) *server {
 	if opts.MaxTileLayers <= 0 {
 		opts.MaxTileLayers = 16
 	}
+	if opts.MaxCount == 0 {
+		opts.MaxCount = 1_000_000
+	}
+	if opts.MaxURLBytes <= 0 {
+		opts.MaxURLBytes = 8 << 10
+	}
+	if opts.MaxTileFeatures == 0 {
+		opts.MaxTileFeatures = tiles.DefaultMaxFeatures
+	}
 	s := &server{store: store, opts: opts, log: opts.Logger, tileCache: tiles.NewCache(opts.TileCacheBytes),
 		points:     newPointLayers(store, opts.PointsBytes, opts.Logger),
 		tileBuilds: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
@@ -124,7 +143,7 @@ func newServer(store data.Store, opts Options) *server {
 	s.fresh = newFreshness(store, s.tileCache, max(opts.TileBuffer, tiles.DefaultClusterCell), opts.Logger)
 	e.Use(s.observeRequests) // outermost: sees every request, panics included, with its final status
 	e.Use(s.deadline)
-	e.Pre(limitURL)
+	e.Pre(limitURL(opts.MaxURLBytes))
 	s.opsRoutes(e)
 	s.routes(e)
 	s.handler = e

@@ -18,13 +18,11 @@ import (
 )
 
 // TestMain lets a test run this binary as the harmattan command (HARMATTAN_MAIN=1), so that a
-// process can be killed in the middle of an import without building the command first.
+// process can be killed in the middle of an import, or stopped by a signal, without building
+// the command first.
 func TestMain(m *testing.M) {
 	if os.Getenv("HARMATTAN_MAIN") == "1" {
-		if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
-			fmt.Fprintln(os.Stderr, "harmattan:", err)
-			os.Exit(1)
-		}
+		main() // with its signal handling and exit status
 		os.Exit(0)
 	}
 	os.Exit(m.Run())

@@ -40,6 +40,11 @@ type serveConfig struct {
 	tilesets     map[string]string // name → path of an .mbtiles or .pmtiles file
 	tokenFile    string
 	maxBodyMB    int
+	maxURLKB     int
+	maxCount     int64
+	maxLayers    int
+	maxFeatures  int
+	shutdown     time.Duration
 	dbPool       int
 	dbTimeout    time.Duration
 	logFormat    string // text or json
@@ -145,6 +150,14 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	fs.StringVar(&cfg.tokenFile, "token-file", "",
 		"file of bearer tokens that may write features (one per line, optionally followed by the collections it may write to); without it the server is read-only")
 	fs.IntVar(&cfg.maxBodyMB, "max-body-mb", 16, "largest request body of a write, in MiB")
+	fs.IntVar(&cfg.maxURLKB, "max-url-kb", 8, "longest URL (path and query) in KiB; longer ones answer 414")
+	fs.Int64Var(&cfg.maxCount, "max-count", 1_000_000,
+		"count matches for numberMatched up to this many; pages with more leave it out (0: count all)")
+	fs.IntVar(&cfg.maxLayers, "max-tile-layers", 16, "most layers in one composite tile")
+	fs.IntVar(&cfg.maxFeatures, "max-tile-features", 200_000,
+		"most features in one tile; beyond it the densest places are thinned and the Harmattan-Thinned header says so (0: no cap)")
+	fs.DurationVar(&cfg.shutdown, "shutdown-timeout", 10*time.Second,
+		"on SIGTERM or SIGINT, how long requests in flight may take to finish before the server closes")
 	fs.Var(tilesetFlag(cfg.tilesets), "tileset",
 		"name=path: serve an .mbtiles or .pmtiles file as stored at /tiles/{name}/{z}/{x}/{y}.{ext}, TileJSON at /tiles/{name}.json; repeatable")
 	fs.StringVar(&cfg.config, "config", "", "TOML file of settings, keyed by these flags' names; flags and HARMATTAN_* variables win over it")
@@ -174,8 +187,11 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 	if cfg.tileBuffer < 1 || cfg.tileBuffer > 4096 || cfg.tileMaxAge < 0 || cfg.tileCacheMB < 0 || cfg.tilePointsMB < 0 {
 		return cfg, errors.New("serve: --tile-buffer must be 1-4096, --tile-max-age, --tile-cache-mb and --tile-points-mb not negative")
 	}
-	if cfg.maxBodyMB < 1 {
-		return cfg, errors.New("serve: --max-body-mb must be at least 1")
+	if cfg.maxBodyMB < 1 || cfg.maxURLKB < 1 || cfg.maxLayers < 1 {
+		return cfg, errors.New("serve: --max-body-mb, --max-url-kb and --max-tile-layers must be at least 1")
+	}
+	if cfg.maxCount < 0 || cfg.maxFeatures < 0 || cfg.shutdown < 0 {
+		return cfg, errors.New("serve: --max-count, --max-tile-features and --shutdown-timeout must not be negative")
 	}
 	if cfg.readOnly && cfg.tokenFile != "" {
 		return cfg, errors.New("serve: --read-only and --token-file contradict each other: a read-only server takes no writes")
@@ -226,7 +242,13 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("closing the database", "db", dbName(cfg.db), "err", err)
+			return
+		}
+		log.Info("database closed", "db", dbName(cfg.db))
+	}()
 	colls, err := store.Collections(ctx)
 	if err != nil {
 		return err
@@ -257,7 +279,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 			TileBuffer: cfg.tileBuffer, TileMaxAge: cfg.tileMaxAge, TileCacheBytes: cacheBytes(cfg.tileCacheMB),
 			PointsBytes:  cacheBytes(cfg.tilePointsMB),
 			ClusterBelow: cfg.cluster, Tilesets: tilesets, Tokens: tokens, MaxBodyBytes: int64(cfg.maxBodyMB) << 20,
-			RequestTimeout: cfg.reqTimeout}),
+			RequestTimeout: cfg.reqTimeout, MaxURLBytes: cfg.maxURLKB << 10, MaxCount: noCap(cfg.maxCount),
+			MaxTileLayers: cfg.maxLayers, MaxTileFeatures: int(noCap(int64(cfg.maxFeatures)))}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      5 * time.Minute,
@@ -274,10 +297,17 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Stop accepting, let requests in flight finish for up to --shutdown-timeout, then cut the
+	// rest off (their contexts end, so their queries stop) and close the database. A shutdown
+	// asked for is a success, however it went: the exit status is 0.
+	log.Info("shutting down: draining requests in flight", "bound", cfg.shutdown)
+	drain, cancel := context.WithTimeout(context.Background(), cfg.shutdown)
 	defer cancel()
-	return srv.Shutdown(shutdown)
+	if err := srv.Shutdown(drain); err != nil {
+		log.Warn("requests still in flight at the bound were cut off", "bound", cfg.shutdown, "err", err)
+		srv.Close()
+	}
+	return nil
 }
 
 // openTilesets opens each --tileset file by its extension. A name that is also a collection id
@@ -327,4 +357,12 @@ func createSeeded(ctx context.Context, path string) error {
 		return err
 	}
 	return sqlite.Create(ctx, path, layers)
+}
+
+// noCap converts a cap flag's 0 (no cap) to web.Options' negative.
+func noCap(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
