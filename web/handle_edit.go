@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
@@ -176,6 +177,13 @@ func (s *server) readBody(c echo.Context, types ...string) ([]byte, error) {
 		return nil, &apiError{http.StatusUnsupportedMediaType, "UnsupportedMediaType",
 			fmt.Sprintf("send the body as %s", types[0])}
 	}
+	// Bodies are read as sent: a compressed one would be taken for bad JSON, or worse, a
+	// body that claims a coding it does not have would be written (RFC 9110 §15.5.16).
+	if ce := strings.TrimSpace(req.Header.Get(echo.HeaderContentEncoding)); ce != "" && !strings.EqualFold(ce, "identity") {
+		c.Response().Header().Set(echo.HeaderAcceptEncoding, "identity")
+		return nil, &apiError{http.StatusUnsupportedMediaType, "UnsupportedMediaType",
+			fmt.Sprintf("send the body uncompressed: Content-Encoding %q is not supported", ce)}
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), req.Body, s.opts.MaxBodyBytes))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
@@ -204,12 +212,23 @@ func record(raw []byte, where string, patch bool) (*data.Record, error) {
 		r.Properties = map[string]any{}
 	}
 	for k, v := range r.Properties {
-		switch v.(type) {
+		if k == "" {
+			return nil, badRequest("%s: a property has an empty name", where)
+		}
+		switch v := v.(type) {
 		case map[string]any, []any:
 			return nil, badRequest("%s: property %s: objects and arrays cannot be stored", where, k)
+		case string:
+			// PostgreSQL cannot store a NUL; refuse it on every backend alike.
+			if strings.IndexByte(v, 0) >= 0 {
+				return nil, badRequest("%s: property %s: text cannot hold a NUL character", where, k)
+			}
 		}
 	}
 	if len(f.Geometry) > 0 && string(f.Geometry) != "null" {
+		if err := checkGeoJSON(f.Geometry); err != nil {
+			return nil, badRequest("%s: geometry: %v", where, err)
+		}
 		g, err := geojson.UnmarshalGeometry(f.Geometry)
 		if err != nil {
 			return nil, badRequest("%s: geometry: %v", where, err)

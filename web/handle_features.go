@@ -60,7 +60,7 @@ func (s *server) landing(c echo.Context) error {
 }
 
 func (s *server) conformance(c echo.Context) error {
-	if _, err := queryParams(c, only("f")); err != nil {
+	if _, err := formatOnly(c); err != nil { // f=xml is a 400, as on every route that takes f
 		return err
 	}
 	classes := append(append([]string(nil), conformsTo...), tilesConformance...)

@@ -18,7 +18,7 @@ type obj = map[string]any
 // api serves the OpenAPI 3.0 description of every route and parameter, built from the live
 // catalog so each collection's items path lists its own property filters.
 func (s *server) api(c echo.Context) error {
-	if _, err := queryParams(c, only("f")); err != nil {
+	if _, err := formatOnly(c); err != nil { // f=xml is a 400, as on every route that takes f
 		return err
 	}
 	colls, err := s.store.Collections(c.Request().Context())

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -25,7 +27,8 @@ type itemsRequest struct {
 }
 
 // queryParams returns the request's parameters, refusing any not in allowed (unknown
-// parameters are a 400 in OGC API – Features) and any given twice.
+// parameters are a 400 in OGC API – Features), any given twice and any value that is not
+// UTF-8 text without NUL characters.
 func queryParams(c echo.Context, allowed func(string) bool) (url.Values, error) {
 	// Parse the raw query ourselves: url.Values silently drops malformed pairs (such as
 	// ones holding a semicolon), which would turn a bad filter into no filter.
@@ -44,6 +47,11 @@ func queryParams(c echo.Context, allowed func(string) bool) (url.Values, error) 
 		}
 		if len(params[name]) > 1 {
 			return nil, badRequest("query parameter %q is given more than once", name)
+		}
+		// Such text can be no filter's value: PostgreSQL refuses it outright (it was a 500),
+		// and no value written through the API holds it.
+		if v := params.Get(name); !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+			return nil, badRequest("query parameter %q is not valid UTF-8 text (or holds a NUL)", name)
 		}
 	}
 	return params, nil
@@ -146,9 +154,25 @@ func parseFilters(params url.Values, field func(string) (data.Field, bool), name
 		if err != nil {
 			return badRequest("%s: %v", n, strings.TrimPrefix(err.Error(), data.ErrInvalidQuery.Error()+": "))
 		}
+		if (f.Type == data.Date || f.Type == data.DateTime) && !inYears(v) {
+			return badRequest("%s: %q is outside the years 0001 to 9999", n, params.Get(n))
+		}
 		q.Filters = append(q.Filters, data.Filter{Field: n, Value: v})
 	}
 	return nil
+}
+
+// inYears reports whether a parsed DATE or DATETIME value (a string, as FieldType.Parse makes
+// it) falls in the years 0001 to 9999, as the datetime parameter's must and stored values do:
+// time.Parse takes "0000-01-01", which PostgreSQL refuses (it has no year 0), and a time zone can
+// carry a date-time out of the range once it is turned into UTC.
+func inYears(v any) bool {
+	s, _ := v.(string)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t, err = time.Parse(time.DateOnly, s)
+	}
+	return err == nil && t.Year() >= 1 && t.Year() <= 9999
 }
 
 // parseCursor reads the opaque paging token of next links: "<offset>-<last id>".
