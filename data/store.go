@@ -19,6 +19,10 @@ var ErrNotFound = errors.New("data: not found")
 // collection (an unknown property, a value of the wrong type). Handlers map it to 400.
 var ErrInvalidQuery = errors.New("data: invalid query")
 
+// ErrBusy is wrapped by errors of writes that could not start because another write (an
+// import, typically) held the database for longer than the store waits: try again later.
+var ErrBusy = errors.New("data: the database is busy with another write")
+
 // Store is a source of vector features in WGS84 (EPSG:4326) lon/lat.
 //
 // Features streams instead of returning a collection so that a response never holds more than

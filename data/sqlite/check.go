@@ -105,7 +105,7 @@ func openReadOnly(path string) (*sql.DB, func()) {
 			created = append(created, side)
 		}
 	}
-	db := openDB(path, "ro")
+	db := openDB(path, "ro", 0)
 	return db, func() {
 		db.Close()
 		if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {

@@ -33,7 +33,7 @@ func Create(ctx context.Context, path string, layers []data.Layer) (err error) {
 			}
 		}
 	}()
-	db := openDB(tmpPath, "rw")
+	db := openDB(tmpPath, "rw", 0)
 	if err := writeLayers(ctx, db, layers); err != nil {
 		db.Close()
 		return fmt.Errorf("%s: %w", path, err)

@@ -6,6 +6,8 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 	"github.com/paulmach/orb"
@@ -26,10 +28,13 @@ func (c connector) Driver() driver.Driver                        { return c.drv 
 // openDB opens path with the given mode: SQLite's URI modes "ro", "rw" and "rwc" (the
 // writable ones in WAL mode), or "private", for a file no other process sees yet (see Build):
 // its rollback journal is kept in memory and nothing is synced.
-func openDB(path, mode string) *sql.DB {
+func openDB(path, mode string, busy time.Duration) *sql.DB {
 	q := url.Values{}
 	q.Set("mode", mode)
-	q.Set("_busy_timeout", "5000")
+	if busy <= 0 {
+		busy = DefaultBusyTimeout
+	}
+	q.Set("_busy_timeout", strconv.FormatInt(busy.Milliseconds(), 10))
 	switch mode {
 	case "ro":
 	case "private":
@@ -46,6 +51,11 @@ func openDB(path, mode string) *sql.DB {
 	drv := &sqlite3.SQLiteDriver{ConnectHook: registerGPKGFuncs}
 	return sql.OpenDB(connector{dsn: u.String(), drv: drv})
 }
+
+// DefaultBusyTimeout is how long a write waits for another to finish (an import holds the
+// database while it commits) before it fails with data.ErrBusy: well within a request's
+// deadline.
+const DefaultBusyTimeout = 30 * time.Second
 
 // cacheKiB is the page cache of each connection.
 const cacheKiB = 8000

@@ -3,9 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/mattn/go-sqlite3"
 	"github.com/paulmach/orb"
 
 	"github.com/harmattan/harmattan/data"
@@ -34,7 +36,7 @@ func (s *Store) Insert(ctx context.Context, coll string, rs []*data.Record) ([]i
 	if err != nil {
 		return nil, err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +76,7 @@ func (s *Store) Update(ctx context.Context, coll string, id int64, r *data.Recor
 	if err != nil {
 		return before, after, err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return before, after, err
 	}
@@ -117,7 +119,7 @@ func (s *Store) Delete(ctx context.Context, coll string, id int64, check func(*d
 	if err != nil {
 		return orb.Bound{}, err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return orb.Bound{}, err
 	}
@@ -205,4 +207,15 @@ func (tb *table) row(r *data.Record, patch bool) ([]string, []any, error) {
 		cols, args = append(cols, quote(f.Name)), append(args, sv)
 	}
 	return cols, args, nil
+}
+
+// beginWrite starts a write transaction (BEGIN IMMEDIATE: see openDB), waiting up to the
+// busy timeout for another writer to finish; past it, the error wraps data.ErrBusy.
+func (s *Store) beginWrite(ctx context.Context) (*sql.Tx, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) {
+		return nil, fmt.Errorf("%w (%v)", data.ErrBusy, err)
+	}
+	return tx, err
 }

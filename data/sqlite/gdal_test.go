@@ -26,7 +26,7 @@ func gdalFile(t *testing.T) string {
 	ogr2ogr(t, "-update", path, roads, "-nln", "my.roads")
 	ogr2ogr(t, "-update", path, roads, "-nln", "noindex", "-lco", "SPATIAL_INDEX=NO")
 	// a feature view without an integer key, as a user might register by hand
-	db := openDB(path, "rw")
+	db := openDB(path, "rw", 0)
 	defer db.Close()
 	for _, stmt := range []string{
 		`CREATE VIEW roads_view AS SELECT name, geom FROM roads`,

@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"sync/atomic"
+	"time"
 
 	"github.com/harmattan/harmattan/data"
 )
@@ -32,6 +33,9 @@ type Options struct {
 	// ReadOnly opens the file without ever writing to it, not even to switch it to WAL mode:
 	// for reading someone else's file, such as an import's source.
 	ReadOnly bool
+	// BusyTimeout is how long a write waits for another process's write to finish before it
+	// fails with data.ErrBusy (default DefaultBusyTimeout).
+	BusyTimeout time.Duration
 }
 
 // Store serves every feature table of one GeoPackage file as a collection.
@@ -63,7 +67,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 }
 
 func open(ctx context.Context, path string, opts Options, mode string) (*Store, error) {
-	db := openDB(path, mode)
+	db := openDB(path, mode, opts.BusyTimeout)
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	s := &Store{db: db, path: path, opts: opts, counts: newCountCache(path)}

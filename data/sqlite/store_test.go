@@ -21,7 +21,7 @@ import (
 
 func TestCreateWritesValidGeoPackage(t *testing.T) {
 	path := seededFile(t)
-	db := openDB(path, "ro")
+	db := openDB(path, "ro", 0)
 	defer db.Close()
 	var integrity string
 	var appID, version int64
@@ -102,7 +102,7 @@ func TestOpenRefusesWhatIsNotAGeoPackage(t *testing.T) {
 	good := seededFile(t)
 	goodBytes, _ := os.ReadFile(good)
 	plainDB := filepath.Join(dir, "plain.sqlite")
-	db := openDB(plainDB, "rwc")
+	db := openDB(plainDB, "rwc", 0)
 	if _, err := db.Exec("CREATE TABLE t (x); INSERT INTO t VALUES (1)"); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // Version returns a token that changes when the database file or its write-ahead log changes
@@ -28,12 +29,15 @@ func (s *Store) Version(ctx context.Context) (string, error) {
 	return v, nil
 }
 
+// fileVersion is the signature of the file's data: the write-ahead log's size and time when
+// there is one, as every write goes there first and it changes only with writes, not when a
+// checkpoint copies pages into the main file (which would look like a write nobody logged and
+// drop every cached tile); the main file's otherwise.
 func fileVersion(path string) string {
-	sig := ""
-	for _, p := range []string{path, path + "-wal"} {
+	for _, p := range []string{path + "-wal", path} {
 		if fi, err := os.Stat(p); err == nil {
-			sig += fmt.Sprintf("%d.%d;", fi.Size(), fi.ModTime().UnixNano())
+			return fmt.Sprintf("%s %d.%d", filepath.Ext(p), fi.Size(), fi.ModTime().UnixNano())
 		}
 	}
-	return sig
+	return ""
 }
