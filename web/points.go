@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -16,25 +17,37 @@ import (
 
 // pointLayers keeps in-memory copies (tiles.Points) of the store's point collections, so that
 // their tiles are built without reading thousands of rows from the database for each one. A
-// copy is used only while the store's data version is the one it was read at; otherwise tiles
-// come from the store, which is always right, and a fresh copy is read in the background.
-// Tiles have the same bytes either way.
+// copy serves a tile only when it holds every write made before the tile was asked for; tiles
+// have the same bytes either way.
+//
+// After writes the store logged with their bounds (data.ChangeLog), the copy is patched: the
+// features within those bounds are read again and swapped in, which takes milliseconds, and
+// tile requests wait for the patch rather than read the store. Anything else (a write the log
+// does not bound, a store without a log, a new schema) reads the whole layer again in the
+// background, and tiles come from the store meanwhile.
 type pointLayers struct {
 	store    data.Store
 	versions data.Versioned // nil: the store cannot say when its data changes, so no copies
+	changes  data.ChangeLog // nil: every change reads the whole layer again
 	budget   int64          // bytes for all copies together
 	log      *slog.Logger
+	tickets  atomic.Uint64 // orders version reads: a copy read after a request's read is current for it
 
 	mu     sync.Mutex
 	layers map[string]*pointLayer
 }
 
 type pointLayer struct {
-	version  string
-	points   *tiles.Points // nil while the first copy is read, or if the layer cannot be copied
-	fields   []data.Field
-	building bool
-	next     time.Time // earliest start of the next copy: copying takes at most a third of the time
+	version string
+	ticket  uint64        // taken just after version was read, before the data was
+	seq     int64         // the change log's last entry when the data was read
+	points  *tiles.Points // nil while the first copy is read, or if the layer cannot be copied
+	fields  []data.Field
+	// building is closed when the copy being made is ready; nil when none is. patching tells
+	// a patch (wait for it) from a whole read (do not).
+	building chan struct{}
+	patching bool
+	next     time.Time // earliest start of the next whole read: reading takes at most a third of the time
 }
 
 func newPointLayers(store data.Store, budget int64, log *slog.Logger) *pointLayers {
@@ -42,33 +55,60 @@ func newPointLayers(store data.Store, budget int64, log *slog.Logger) *pointLaye
 	if v, ok := store.(data.Versioned); ok && budget > 0 {
 		pl.versions = v
 	}
+	pl.changes, _ = store.(data.ChangeLog)
 	return pl
 }
 
-// get returns the current copy of coll, or nil when tiles must come from the store. It starts
-// reading a copy when there is none for the current version.
+// version reads the store's version and takes a ticket after it.
+func (pl *pointLayers) version(ctx context.Context) (string, uint64, error) {
+	v, err := pl.versions.Version(ctx)
+	return v, pl.tickets.Add(1), err
+}
+
+// get returns a copy of coll that holds every write made before the call, or nil when tiles
+// must come from the store. It starts a patch or a whole read when the copy is behind, and
+// waits for a patch (as long as ctx allows) but not for a whole read.
 func (pl *pointLayers) get(ctx context.Context, coll data.Collection) *tiles.Points {
 	if pl.versions == nil || coll.GeometryType != "Point" {
 		return nil
 	}
-	version, err := pl.versions.Version(ctx)
+	version, ticket, err := pl.version(ctx)
 	if err != nil {
 		return nil
 	}
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	l := pl.layers[coll.ID]
-	if l == nil {
-		l = &pointLayer{}
-		pl.layers[coll.ID] = l
-	}
-	if l.version == version && l.points != nil && slices.Equal(l.fields, coll.Fields) {
-		return l.points
-	}
-	if l.version != version && !l.building && !time.Now().Before(l.next) {
-		l.building = true
-		// The copy outlives this request, but keeps its context's values.
-		go pl.build(context.WithoutCancel(ctx), coll, l, pl.used(coll.ID))
+	for range 3 { // a patch under way may have begun before our read: then wait for the next
+		pl.mu.Lock()
+		l := pl.layers[coll.ID]
+		if l == nil {
+			l = &pointLayer{}
+			pl.layers[coll.ID] = l
+		}
+		current := l.points != nil && slices.Equal(l.fields, coll.Fields) && (l.version == version || l.ticket > ticket)
+		if current {
+			pl.mu.Unlock()
+			return l.points
+		}
+		if l.building == nil {
+			patching := l.points != nil && pl.changes != nil && slices.Equal(l.fields, coll.Fields)
+			// A whole read is not tried again for a version it failed at, nor too often.
+			if !patching && (l.version == version || time.Now().Before(l.next)) {
+				pl.mu.Unlock()
+				return nil
+			}
+			l.building, l.patching = make(chan struct{}), patching
+			// The copy outlives this request, but keeps its context's values.
+			go pl.build(context.WithoutCancel(ctx), coll, l, pl.used(coll.ID))
+		}
+		done, patching := l.building, l.patching
+		pl.mu.Unlock()
+		if !patching {
+			return nil
+		}
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return nil
+		}
 	}
 	return nil
 }
@@ -86,26 +126,116 @@ func (pl *pointLayers) used(id string) int64 {
 
 var errNotPoints = errors.New("not every feature is a point")
 
+// errWholeRead is why a patch gave way to reading the whole layer.
+var errWholeRead = errors.New("the changes are not all bounded")
+
+// build patches l's copy if it is patching, falling back to reading the whole layer, and
+// publishes the result.
 func (pl *pointLayers) build(ctx context.Context, coll data.Collection, l *pointLayer, used int64) {
 	start := time.Now()
-	version, err := pl.versions.Version(ctx)
-	var p *tiles.Points
-	var dropped []string
-	if err == nil {
-		p, dropped, err = pl.read(ctx, coll, pl.budget-used)
+	pl.mu.Lock()
+	old, oldSeq, patching := l.points, l.seq, l.patching
+	pl.mu.Unlock()
+	version, ticket, err := pl.version(ctx)
+	var (
+		p       *tiles.Points
+		seq     int64
+		dropped []string
+		whole   = !patching
+	)
+	if err == nil && patching {
+		p, seq, err = pl.patch(ctx, coll, old, oldSeq)
+		if errors.Is(err, errWholeRead) {
+			whole, err = true, nil
+			// Those waiting for a patch go to the store instead of waiting for this.
+			pl.mu.Lock()
+			close(l.building)
+			l.building, l.patching = make(chan struct{}), false
+			pl.mu.Unlock()
+		}
+	}
+	if err == nil && whole {
+		if pl.changes != nil {
+			_, seq, err = pl.changes.Changes(ctx, oldSeq)
+		}
+		if err == nil {
+			p, dropped, err = pl.read(ctx, coll, pl.budget-used)
+		}
 	}
 	took := time.Since(start)
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
-	l.building, l.next = false, time.Now().Add(2*took)
-	l.version, l.points, l.fields = version, p, coll.Fields
+	close(l.building)
+	l.building = nil
+	if whole {
+		l.next = time.Now().Add(2 * took)
+	}
 	if err != nil {
+		l.version, l.ticket, l.points = version, ticket, nil
 		pl.log.Warn("tiles of this point layer come from the database", "layer", coll.ID, "reason", err)
 		return
 	}
-	pl.log.Info("point layer held in memory for tiles", "layer", coll.ID, "features", p.Len(),
-		"MiB", p.Bytes()>>20, "seconds", took.Seconds(), "left_out", dropped)
+	l.version, l.ticket, l.seq, l.points, l.fields = version, ticket, seq, p, coll.Fields
+	if whole {
+		pl.log.Info("point layer held in memory for tiles", "layer", coll.ID, "features", p.Len(),
+			"MiB", p.Bytes()>>20, "seconds", took.Seconds(), "left_out", dropped)
+	}
 }
+
+// patch brings old (read when the change log was at seq) up to date by reading again the
+// features within the bounds of coll's changes since. It returns errWholeRead when a change is
+// not bounded: one of another process that logs none (the log says nothing, yet the version
+// moved), or of a whole layer.
+func (pl *pointLayers) patch(ctx context.Context, coll data.Collection, old *tiles.Points, seq int64) (*tiles.Points, int64, error) {
+	changes, last, err := pl.changes.Changes(ctx, seq)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(changes) == 0 {
+		return nil, 0, errWholeRead
+	}
+	var gone []orb.Bound
+	for _, c := range changes {
+		switch {
+		case c.Layer == "" || c.Layer == coll.ID && len(c.Bounds) == 0:
+			return nil, 0, errWholeRead
+		case c.Layer == coll.ID:
+			gone = append(gone, c.Bounds...)
+		}
+	}
+	if len(gone) == 0 {
+		return old, last, nil // other layers changed
+	}
+	if len(gone) > maxPatchBounds {
+		return nil, 0, errWholeRead
+	}
+	seen := map[int64]bool{}
+	var add []tiles.PatchPoint
+	for _, b := range gone {
+		// Patch drops points up to 1e-9° outside b (as Select keeps them): read a little more.
+		wide := b.Pad(2e-9)
+		err := pl.store.Features(ctx, coll.ID, data.Query{BBox: &wide}, func(f *data.Feature) error {
+			if f.Geometry == nil || seen[f.ID] {
+				return nil
+			}
+			p, ok := f.Geometry.(orb.Point)
+			if !ok {
+				return errNotPoints
+			}
+			seen[f.ID] = true
+			add = append(add, tiles.PatchPoint{ID: f.ID, Point: p, Props: slices.Clone(f.Properties)})
+			return nil
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+	}
+	return old.Patch(gone, add), last, nil
+}
+
+// maxPatchBounds is the most changed areas a patch reads again; more, and reading the whole
+// layer is as quick.
+const maxPatchBounds = 256
 
 // read copies every feature of coll, failing when one is not a point. When the copy would take
 // more than budget bytes, it leaves out the properties that take the most (long free text,

@@ -168,7 +168,7 @@ func TestPointLayerBudget(t *testing.T) {
 		for {
 			s.points.mu.Lock()
 			l := s.points.layers["events"]
-			done := l != nil && !l.building && l.version != ""
+			done := l != nil && l.building == nil && l.version != ""
 			s.points.mu.Unlock()
 			if done {
 				break
