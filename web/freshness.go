@@ -24,11 +24,12 @@ type freshness struct {
 	buffer   int // the largest buffer tiles are built with, in 4096ths of a tile
 	log      *slog.Logger
 
-	mu      sync.Mutex
-	version string
-	seq     int64 // the last change read from the log
-	checked time.Time
-	gen     uint64 // bumped whenever tiles are dropped
+	mu       sync.Mutex
+	version  string
+	seq      int64 // the last change read from the log
+	checked  time.Time
+	checking bool   // a request is looking at the store's version
+	gen      uint64 // bumped whenever tiles are dropped
 }
 
 func newFreshness(store data.Store, cache *tiles.Cache, buffer int, log *slog.Logger) *freshness {
@@ -41,38 +42,43 @@ func newFreshness(store data.Store, cache *tiles.Cache, buffer int, log *slog.Lo
 // generation returns the cache's generation, first dropping what changed if the data did. A
 // tile built from data read during one generation may only be cached in the same generation:
 // otherwise it could hold data older than the change that dropped its predecessor.
+//
+// One request at a time looks (at most once a second), without holding up the others: they
+// go on with the current generation, which the look bumps after dropping what changed, so a
+// tile they build from older data is either dropped or never cached.
 func (f *freshness) generation(ctx context.Context) uint64 {
 	f.mu.Lock()
+	if f.versions == nil || f.checking || time.Since(f.checked) < time.Second {
+		defer f.mu.Unlock()
+		return f.gen
+	}
+	f.checking, f.checked = true, time.Now()
+	known, seq := f.version, f.seq
+	f.mu.Unlock()
+
+	v, verr := f.versions.Version(ctx)
+	var changes []data.Change
+	var err error
+	last := seq
+	if verr == nil && v != known && f.changes != nil {
+		changes, last, err = f.changes.Changes(ctx, seq)
+	}
+
+	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.versions == nil || time.Since(f.checked) < time.Second {
-		return f.gen
+	f.checking = false
+	if verr != nil || v == known || (err != nil && ctx.Err() != nil) {
+		return f.gen // no change, or no answer: the next request looks again
 	}
-	f.checked = time.Now()
-	v, err := f.versions.Version(ctx)
-	if err != nil || v == f.version {
-		return f.gen
-	}
-	first := f.version == ""
-	f.version = v
-	if f.changes == nil {
-		if !first {
-			f.cache.Clear()
-			f.gen++
-		}
-		return f.gen
-	}
-	changes, seq, err := f.changes.Changes(ctx, f.seq)
-	if err != nil {
+	first := known == ""
+	f.version, f.seq = v, last
+	switch {
+	case first:
+		return f.gen // the cache is empty, and the log only says where to start
+	case err != nil:
 		f.log.Warn("reading the change log; emptying the tile cache", "err", err)
 		f.cache.Clear()
-		f.gen++
-		return f.gen
-	}
-	f.seq = seq
-	if first {
-		return f.gen // the cache is empty, and the log only says where to start
-	}
-	if len(changes) == 0 {
+	case f.changes == nil || len(changes) == 0:
 		f.cache.Clear() // changed by a program that does not log
 	}
 	for _, c := range changes {
@@ -103,9 +109,12 @@ func (f *freshness) drop(layer string, bounds []orb.Bound) {
 	}
 }
 
-// current reports whether gen is still the cache's generation.
-func (f *freshness) current(gen uint64) bool {
+// put caches a tile built during generation gen, unless tiles were dropped since: checking and
+// putting under one lock, so that no drop falls between them.
+func (f *freshness) put(gen uint64, key tiles.Key, e tiles.Entry) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.gen == gen
+	if f.gen == gen {
+		f.cache.Put(key, e)
+	}
 }

@@ -194,9 +194,7 @@ func (s *server) serveTile(c echo.Context, names []string, t maptile.Tile, f til
 		if err != nil {
 			return err
 		}
-		if s.fresh.current(gen) {
-			s.tileCache.Put(key, entry)
-		}
+		s.fresh.put(gen, key, entry)
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(s.opts.TileMaxAge))
