@@ -58,6 +58,9 @@ func (s *server) errorHandler(err error, c echo.Context) {
 		}
 	case errors.Is(err, context.Canceled):
 		return // the client went away; nobody is left to answer
+	case errors.Is(err, data.ErrBusy):
+		c.Response().Header().Set("Retry-After", "5")
+		ae = &apiError{http.StatusServiceUnavailable, "Busy", "the database is busy with another write (an import, probably); try again in a few seconds"}
 	case errors.Is(err, context.DeadlineExceeded):
 		ae = &apiError{http.StatusServiceUnavailable, "Timeout", "the request took too long; narrow it with bbox, datetime or limit"}
 	default:

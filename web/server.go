@@ -35,7 +35,7 @@ type Options struct {
 	ClusterBelow map[string]int
 	// MaxCount bounds the count behind numberMatched: a page whose matches are more leaves
 	// numberMatched out, as OGC API – Features allows when a count is unknown (default
-	// 1,000,000; negative: count all).
+	// 100,000; negative: count all).
 	MaxCount int64
 	// MaxURLBytes caps a request's path and query; longer ones answer 414 (default 8 KiB).
 	MaxURLBytes int
@@ -121,7 +121,7 @@ func newServer(store data.Store, opts Options) *server {
 		opts.MaxTileLayers = 16
 	}
 	if opts.MaxCount == 0 {
-		opts.MaxCount = 1_000_000
+		opts.MaxCount = 100_000
 	}
 	if opts.MaxURLBytes <= 0 {
 		opts.MaxURLBytes = 8 << 10

@@ -151,7 +151,7 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 		"file of bearer tokens that may write features (one per line, optionally followed by the collections it may write to); without it the server is read-only")
 	fs.IntVar(&cfg.maxBodyMB, "max-body-mb", 16, "largest request body of a write, in MiB")
 	fs.IntVar(&cfg.maxURLKB, "max-url-kb", 8, "longest URL (path and query) in KiB; longer ones answer 414")
-	fs.Int64Var(&cfg.maxCount, "max-count", 1_000_000,
+	fs.Int64Var(&cfg.maxCount, "max-count", 100_000,
 		"count matches for numberMatched up to this many; pages with more leave it out (0: count all)")
 	fs.IntVar(&cfg.maxLayers, "max-tile-layers", 16, "most layers in one composite tile")
 	fs.IntVar(&cfg.maxFeatures, "max-tile-features", 200_000,
