@@ -77,7 +77,9 @@ func (s *server) authorize(c echo.Context, coll string) error {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return tooManyFailures(wait)
 	}
-	given, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	// The scheme's name is case-insensitive (RFC 9110 §11.1).
+	scheme, given, ok := strings.Cut(strings.TrimSpace(c.Request().Header.Get(echo.HeaderAuthorization)), " ")
+	ok = ok && strings.EqualFold(scheme, "Bearer")
 	var match *Token
 	if ok {
 		h := sha256.Sum256([]byte(strings.TrimSpace(given)))

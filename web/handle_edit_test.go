@@ -91,12 +91,14 @@ func TestWritesNeedTokens(t *testing.T) {
 		header []string
 		status int
 	}{
-		"no Authorization":  {nil, http.StatusUnauthorized},
-		"not a bearer":      {[]string{"Authorization", "Basic " + adminToken}, http.StatusUnauthorized},
-		"wrong token":       {[]string{"Authorization", "Bearer wrong-token-0123456789"}, http.StatusUnauthorized},
-		"token of a prefix": {[]string{"Authorization", "Bearer " + adminToken[:10]}, http.StatusUnauthorized},
-		"outside its scope": {[]string{"Authorization", "Bearer " + basesToken}, http.StatusForbidden},
-		"a token that may":  {[]string{"Authorization", "Bearer " + adminToken}, http.StatusCreated},
+		"no Authorization":     {nil, http.StatusUnauthorized},
+		"not a bearer":         {[]string{"Authorization", "Basic " + adminToken}, http.StatusUnauthorized},
+		"wrong token":          {[]string{"Authorization", "Bearer wrong-token-0123456789"}, http.StatusUnauthorized},
+		"token of a prefix":    {[]string{"Authorization", "Bearer " + adminToken[:10]}, http.StatusUnauthorized},
+		"outside its scope":    {[]string{"Authorization", "Bearer " + basesToken}, http.StatusForbidden},
+		"a token that may":     {[]string{"Authorization", "Bearer " + adminToken}, http.StatusCreated},
+		"scheme in lower case": {[]string{"Authorization", "bearer " + adminToken}, http.StatusCreated},
+		"no token after it":    {[]string{"Authorization", "Bearer"}, http.StatusUnauthorized},
 	} {
 		rec := send(t, s.handler, http.MethodPost, "/collections/incidents/items", incident(-4, 14, "Battles"), tc.header...)
 		if rec.Code != tc.status {
