@@ -37,8 +37,8 @@ type Store interface {
 	// returns and returns that error. The Feature passed to fn is only valid during the call.
 	Features(ctx context.Context, id string, q Query, fn func(*Feature) error) error
 	// Count returns how many features of collection id match q's filters (BBox, Time,
-	// Filters), ignoring Limit, Offset and After; when q.MaxCount > 0 it stops counting there
-	// and returns at most q.MaxCount.
+	// Filters), ignoring Limit, Offset and After. When q.MaxCount > 0 and more features than
+	// that lie in q.BBox (in the collection, without a bbox), it returns -1 without counting.
 	Count(ctx context.Context, id string, q Query) (int64, error)
 	// Feature returns one feature with all its properties, or an error wrapping ErrNotFound.
 	Feature(ctx context.Context, id string, featureID int64) (*Feature, error)
@@ -73,7 +73,8 @@ type Query struct {
 	Limit, Offset int
 	// After keeps only features whose id is greater (keyset paging); 0 means from the start.
 	After int64
-	// MaxCount bounds the work of Count, which counts no further (0 = count all).
+	// MaxCount bounds the work of Count: the features of the bbox it reads to count those
+	// that pass the other filters (0 = no bound). Features may count as much to plan a query.
 	MaxCount int64
 }
 

@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// TestCountCap: numberMatched is given while the matches are within MaxCount and left out
-// beyond it (paging still works); the HTML page says "more than".
+// TestCountCap: numberMatched is given while the features of the bbox (of the collection,
+// without one) are within MaxCount and left out beyond it (paging still works); the HTML page
+// says so.
 func TestCountCap(t *testing.T) {
 	all := getJSON(t, seededServer(t, Options{}), "/collections/incidents/items?limit=1", http.StatusOK)
 	total, ok := all["numberMatched"].(float64)
@@ -34,7 +35,7 @@ func TestCountCap(t *testing.T) {
 		t.Errorf("a bbox within the cap: numberMatched %v", filtered["numberMatched"])
 	}
 	html := do(t, h, http.MethodGet, "/collections/incidents/items?f=html&limit=2")
-	if html.Code != http.StatusOK || !strings.Contains(html.Body.String(), "2 of more than ") {
+	if html.Code != http.StatusOK || !strings.Contains(html.Body.String(), "2 matching features; the area holds more than ") {
 		t.Errorf("HTML over the cap: %d %.300s", html.Code, html.Body)
 	}
 }

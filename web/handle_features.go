@@ -183,16 +183,16 @@ func (s *server) items(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	counted := r.query
-	if s.opts.MaxCount > 0 {
-		counted.MaxCount = s.opts.MaxCount + 1 // one more tells that there are more
+	select {
+	case s.pages <- struct{}{}:
+		defer func() { <-s.pages }()
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	matched, err := s.reads.Count(ctx, coll.ID, counted)
+	r.query.MaxCount = max(s.opts.MaxCount, 0)
+	matched, err := s.reads.Count(ctx, coll.ID, r.query) // -1: too many to count, left out
 	if err != nil {
 		return err
-	}
-	if s.opts.MaxCount > 0 && matched > s.opts.MaxCount {
-		matched = -1 // too many to count: numberMatched is left out
 	}
 	switch r.format {
 	case "html":

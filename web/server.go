@@ -33,9 +33,9 @@ type Options struct {
 	// ClusterBelow clusters a point collection's tiles below the given zoom (default
 	// incidents below 8). Collections not listed are never clustered.
 	ClusterBelow map[string]int
-	// MaxCount bounds the count behind numberMatched: a page whose matches are more leaves
-	// numberMatched out, as OGC API – Features allows when a count is unknown (default
-	// 100,000; negative: count all).
+	// MaxCount bounds the count behind numberMatched: when more features than that lie in a
+	// page's bbox (in the collection, without one), numberMatched is left out, as OGC API –
+	// Features allows when a count is unknown (default 10,000; negative: count all).
 	MaxCount int64
 	// MaxURLBytes caps a request's path and query; longer ones answer 414 (default 8 KiB).
 	MaxURLBytes int
@@ -76,6 +76,11 @@ type server struct {
 	authFailures authFailures // addresses that sent bad tokens
 	// tileBuilds admits concurrent tile builds (one slot per buffered element).
 	tileBuilds chan struct{}
+	// pages admits concurrent pages of items. A page of a large area can keep a database
+	// connection busy for long: without a bound, pages fill the pool and the tiles, writes and
+	// point-copy patches behind them wait. Queued requests wait here, holding no connection.
+	pages        chan struct{}
+	attributions attributions
 }
 
 // New returns the HTTP handler serving store.
@@ -121,7 +126,7 @@ func newServer(store data.Store, opts Options) *server {
 		opts.MaxTileLayers = 16
 	}
 	if opts.MaxCount == 0 {
-		opts.MaxCount = 100_000
+		opts.MaxCount = 10_000
 	}
 	if opts.MaxURLBytes <= 0 {
 		opts.MaxURLBytes = 8 << 10
@@ -131,7 +136,8 @@ func newServer(store data.Store, opts Options) *server {
 	}
 	s := &server{store: store, opts: opts, log: opts.Logger, tileCache: tiles.NewCache(opts.TileCacheBytes),
 		points:     newPointLayers(store, opts.PointsBytes, opts.Logger),
-		tileBuilds: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
+		tileBuilds: make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
+		pages:      make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))}
 	s.metrics = newMetrics(s)
 	s.reads = timedStore{store, s.metrics}
 	e := echo.New()

@@ -151,8 +151,8 @@ func parseServe(args []string, out io.Writer, getenv func(string) string) (serve
 		"file of bearer tokens that may write features (one per line, optionally followed by the collections it may write to); without it the server is read-only")
 	fs.IntVar(&cfg.maxBodyMB, "max-body-mb", 16, "largest request body of a write, in MiB")
 	fs.IntVar(&cfg.maxURLKB, "max-url-kb", 8, "longest URL (path and query) in KiB; longer ones answer 414")
-	fs.Int64Var(&cfg.maxCount, "max-count", 100_000,
-		"count matches for numberMatched up to this many; pages with more leave it out (0: count all)")
+	fs.Int64Var(&cfg.maxCount, "max-count", 10_000,
+		"give numberMatched when at most this many features lie in the bbox (in the collection, without one); else leave it out (0: always count)")
 	fs.IntVar(&cfg.maxLayers, "max-tile-layers", 16, "most layers in one composite tile")
 	fs.IntVar(&cfg.maxFeatures, "max-tile-features", 200_000,
 		"most features in one tile; beyond it the densest places are thinned and the Harmattan-Thinned header says so (0: no cap)")

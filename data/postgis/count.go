@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -12,7 +13,8 @@ import (
 	"github.com/harmattan/harmattan/data"
 )
 
-// Count returns the number of features matching q's filters. Counts are cached until a change
+// Count returns the number of features matching q's filters, or -1 when q.MaxCount is set and
+// more features than that lie in q's bbox (data.Store). Counts are cached until a change
 // is known, because paging clients (QGIS pages with limit=1000 and reads numberMatched on every
 // page) would otherwise recount the same matches on every page; and requests that ask for the
 // same count at the same time share one query, as a count of a large bbox scans much of the
@@ -28,9 +30,28 @@ func (s *Store) Count(ctx context.Context, id string, q data.Query) (int64, erro
 	if err := t.filter(q, &w); err != nil {
 		return 0, err
 	}
-	sqlText := "SELECT count(*) FROM " + t.ident() + " AS t" + w.String()
-	if most > 0 { // stop at most: the count of a large bbox is the costly part of a page
-		sqlText = "SELECT count(*) FROM (SELECT 1 FROM " + t.ident() + " AS t" + w.String() + " LIMIT " + w.arg(most) + ") AS c"
+	sqlText := "SELECT count(*), 0 FROM " + t.ident() + " AS t" + w.String()
+	if most > 0 {
+		// Read at most most+1 features of the bbox (of the table, without one), then count
+		// those that pass the other filters: the bbox bounds the work, whatever they are.
+		var box, rest where
+		if q.BBox != nil {
+			t.bbox(*q.BBox, &box)
+		}
+		rest.args = box.args // numbered parameters: one list for both
+		others := q
+		others.BBox = nil
+		if err := t.filter(others, &rest); err != nil {
+			return 0, err
+		}
+		matches := "count(*)"
+		if len(rest.conds) > 0 {
+			matches = "count(*) FILTER (WHERE " + strings.Join(rest.conds, " AND ") + ")"
+		}
+		limit := rest.arg(most + 1)
+		box.args = nil
+		sqlText = "SELECT " + matches + ", count(*) FROM (SELECT * FROM " + t.ident() + " AS t" + box.String() + " LIMIT " + limit + ") AS t"
+		w.args = rest.args
 	}
 	key := fmt.Sprintf("%s|%v|%v|%v|%v|%d", id, q.BBox, q.Time.Start, q.Time.End, q.Filters, most)
 	version := s.listen.version() + "/" + strconv.FormatUint(s.counts.writes.Load(), 10)
@@ -41,9 +62,12 @@ func (s *Store) Count(ctx context.Context, id string, q data.Query) (int64, erro
 	// timeout still bounds it.
 	shared := context.WithoutCancel(ctx)
 	ch := s.counts.flight.DoChan(version+"|"+key, func() (any, error) {
-		var n int64
-		if err := s.pool.QueryRow(shared, sqlText, w.args...).Scan(&n); err != nil {
+		var n, read int64
+		if err := s.pool.QueryRow(shared, sqlText, w.args...).Scan(&n, &read); err != nil {
 			return int64(0), readError(err)
+		}
+		if most > 0 && read > most {
+			n = -1 // more than most in the bbox: not counted
 		}
 		s.counts.put(key, version, n)
 		return n, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -186,21 +187,29 @@ func (s *Store) featuresSQL(ctx context.Context, tb *table, fields []data.Field,
 // R-tree (read every match, sort their ids, keep a page) rather than walk the table in id
 // order until the page is full. Walking reads about total/matched rows per returned feature,
 // each some ten times dearer than an R-tree entry (measured on the reference workload), and
-// is only for bounded pages. The counts are cached, so after the first page this is free.
+// is only for bounded pages: the R-tree wins while 8·page·total >= matched². So matches are
+// counted only up to that bound (more features in the bbox: walk), and the table's total
+// may be some seconds old: counting a large bbox or table on every page after every write is
+// what held up pages under load.
 func (s *Store) rtreeFirst(ctx context.Context, tb *table, q data.Query) (bool, error) {
-	matched, err := s.Count(ctx, tb.coll.ID, q)
-	if err != nil {
-		return false, err
-	}
-	total, err := s.Count(ctx, tb.coll.ID, data.Query{})
-	if err != nil || matched == 0 {
-		return true, err
-	}
 	if q.Limit <= 0 || q.Limit > maxWalk {
 		return true, nil
 	}
+	total, err := s.totals.get(ctx, s, tb)
+	if err != nil {
+		return false, err
+	}
 	want := int64(q.Offset + q.Limit)
-	return 8*want*total >= matched*matched, nil
+	most := max(1, int64(math.Sqrt(float64(8*want*total))))
+	if q.MaxCount > 0 && q.MaxCount < most {
+		most = q.MaxCount // the page's own count, which is then asked once for both
+	}
+	q.MaxCount = most
+	matched, err := s.Count(ctx, tb.coll.ID, q)
+	if err != nil || matched < 0 {
+		return false, err
+	}
+	return matched == 0 || 8*want*total >= matched*matched, nil
 }
 
 // maxWalk bounds the page a walk may return: its ids are bound as SQL variables, of which
