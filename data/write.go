@@ -155,6 +155,13 @@ type Change struct {
 	Bounds []orb.Bound
 }
 
+// WriteWaiter is implemented by stores whose version can move before a write commits (SQLite
+// restarts its write-ahead log as a write begins): WaitWrites returns once no write is in
+// progress, so that an empty change log then means a write that logs nothing.
+type WriteWaiter interface {
+	WaitWrites(ctx context.Context) error
+}
+
 // ChangeLog is implemented by stores that record their writes (imports and edits, by any
 // process) in the store itself. Changes returns those after seq, in order, and the last seq
 // (seq itself when there are none).

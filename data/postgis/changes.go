@@ -37,7 +37,7 @@ const (
 // logChange records in tx that table t changed within bounds (nil: anywhere) and announces it
 // for when tx commits; schema also has every replica read the catalog again. It takes the log's
 // lock, so it comes last in a transaction.
-func logChange(ctx context.Context, tx pgx.Tx, t *table, bounds []orb.Bound, schema bool) error {
+func logChange(ctx context.Context, tx pgx.Tx, t *table, bounds []orb.Bound, schema bool, logged *int64) error {
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", changesLock); err != nil {
 		return err
 	}
@@ -59,6 +59,7 @@ func logChange(ctx context.Context, tx pgx.Tx, t *table, bounds []orb.Bound, sch
 	if _, err := tx.Exec(ctx, "DELETE FROM "+changesTable+" WHERE seq <= $1", seq-changesKept); err != nil {
 		return err
 	}
+	*logged = seq
 	payload := strconv.FormatInt(seq, 10)
 	if schema {
 		payload = "schema:" + payload
@@ -113,11 +114,15 @@ func (s *Store) Changes(ctx context.Context, after int64) ([]data.Change, int64,
 			return nil, after, err
 		}
 		after = c.Seq
-		t, ok := cat.byTable(schema, name)
-		if !ok {
-			continue
+		// A table the catalog does not hold yet (an import just made it) still counts as a
+		// change: its layer is named as the catalog will name it.
+		c.Layer = data.CollectionID(name)
+		if schema != "public" {
+			c.Layer = data.CollectionID(schema + "_" + name)
 		}
-		c.Layer = t.coll.ID
+		if t, ok := cat.byTable(schema, name); ok {
+			c.Layer = t.coll.ID
+		}
 		if minx != nil {
 			c.Bounds = []orb.Bound{{Min: orb.Point{*minx, *miny}, Max: orb.Point{*maxx, *maxy}}}
 		}
@@ -202,6 +207,15 @@ func (l *listener) advance(seq int64) bool {
 		if l.seq.CompareAndSwap(old, seq) {
 			return true
 		}
+	}
+}
+
+// wrote counts a write of this store, committed with the log's seq unless err, as known at
+// once: its version moves before the notification comes back (which then changes nothing).
+func (s *Store) wrote(seq int64, err error) {
+	s.counts.writes.Add(1)
+	if err == nil && seq > 0 {
+		s.listen.advance(seq)
 	}
 }
 

@@ -57,6 +57,7 @@ func (s *Store) Insert(ctx context.Context, coll string, rs []*data.Record) ([]i
 	}
 	ids := make([]int64, 0, len(rs))
 	var bounds []orb.Bound
+	var seq int64
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, r := range rs {
 			var w where
@@ -75,9 +76,9 @@ func (s *Store) Insert(ctx context.Context, coll string, rs []*data.Record) ([]i
 				bounds = append(bounds, *b)
 			}
 		}
-		return logChange(ctx, tx, t, union(bounds), false)
+		return logChange(ctx, tx, t, union(bounds), false, &seq)
 	})
-	s.counts.writes.Add(1)
+	s.wrote(seq, err)
 	return ids, err
 }
 
@@ -92,6 +93,7 @@ func (s *Store) Update(ctx context.Context, coll string, id int64, r *data.Recor
 	if err != nil {
 		return before, after, err
 	}
+	var seq int64
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		old, err := t.current(ctx, tx, id, check)
 		if err != nil {
@@ -120,9 +122,9 @@ func (s *Store) Update(ctx context.Context, coll string, id int64, r *data.Recor
 			after = *a
 			bounds = append(bounds, *a)
 		}
-		return logChange(ctx, tx, t, bounds, false)
+		return logChange(ctx, tx, t, bounds, false, &seq)
 	})
-	s.counts.writes.Add(1)
+	s.wrote(seq, err)
 	return before, after, err
 }
 
@@ -133,6 +135,7 @@ func (s *Store) Delete(ctx context.Context, coll string, id int64, check func(*d
 		return orb.Bound{}, err
 	}
 	var out orb.Bound
+	var seq int64
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		old, err := t.current(ctx, tx, id, check)
 		if err != nil {
@@ -146,9 +149,9 @@ func (s *Store) Delete(ctx context.Context, coll string, id int64, check func(*d
 			out = *b
 			bounds = append(bounds, *b)
 		}
-		return logChange(ctx, tx, t, bounds, false)
+		return logChange(ctx, tx, t, bounds, false, &seq)
 	})
-	s.counts.writes.Add(1)
+	s.wrote(seq, err)
 	return out, err
 }
 

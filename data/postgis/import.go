@@ -27,6 +27,7 @@ func (s *Store) Import(ctx context.Context, spec data.ImportSpec, next func() (*
 	if spec.Layer == "" {
 		return res, errors.New("import: no layer name")
 	}
+	var seq int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
 			return err
@@ -56,7 +57,7 @@ func (s *Store) Import(ctx context.Context, spec data.ImportSpec, next func() (*
 		if res.Bounds != (orb.Bound{}) {
 			bounds = append(bounds, res.Bounds)
 		}
-		if err := logChange(ctx, tx, t, bounds, true); err != nil {
+		if err := logChange(ctx, tx, t, bounds, true, &seq); err != nil {
 			return err
 		}
 		if spec.Title != "" || spec.Description != "" {
@@ -71,7 +72,7 @@ func (s *Store) Import(ctx context.Context, spec data.ImportSpec, next func() (*
 		_, err = tx.Exec(ctx, "ANALYZE "+t.ident())
 		return err
 	})
-	s.counts.writes.Add(1)
+	s.wrote(seq, err)
 	if err != nil {
 		return res, err
 	}

@@ -27,10 +27,10 @@ type table struct {
 // feature table. Tables in an unsupported CRS are skipped with a log line that says why.
 func (s *Store) loadCatalog(ctx context.Context, opts Options) error {
 	var schema int64
-	if err := s.db.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&schema); err != nil {
+	if err := s.meta.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&schema); err != nil {
 		return err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT c.table_name, coalesce(c.identifier, ''),
+	rows, err := s.meta.QueryContext(ctx, `SELECT c.table_name, coalesce(c.identifier, ''),
 		coalesce(c.description, ''), g.column_name, g.geometry_type_name, g.srs_id,
 		coalesce(r.organization, ''), coalesce(r.organization_coordsys_id, -1)
 		FROM gpkg_contents c JOIN gpkg_geometry_columns g ON g.table_name = c.table_name
@@ -112,7 +112,7 @@ func (c *catalog) byTable(name string) (*table, bool) {
 
 // describe reads the table's columns, key and R-tree.
 func (s *Store) describe(ctx context.Context, t *table) error {
-	rows, err := s.db.QueryContext(ctx, "SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid", t.name)
+	rows, err := s.meta.QueryContext(ctx, "SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid", t.name)
 	if err != nil {
 		return err
 	}
@@ -145,13 +145,13 @@ func (s *Store) describe(ctx context.Context, t *table) error {
 		return fmt.Errorf("geometry column %q is not in the table", t.geom)
 	}
 	if t.pk == "rowid" { // no INTEGER PRIMARY KEY: views have no rowid to page by
-		if _, err := s.db.ExecContext(ctx, "SELECT rowid FROM "+quote(t.name)+" LIMIT 0"); err != nil {
+		if _, err := s.meta.ExecContext(ctx, "SELECT rowid FROM "+quote(t.name)+" LIMIT 0"); err != nil {
 			return fmt.Errorf("it has no integer primary key to identify features by: %v", err)
 		}
 	}
 	rtree := "rtree_" + t.name + "_" + t.geom
 	var n int
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", rtree).Scan(&n); err != nil {
+	if err := s.meta.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", rtree).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
@@ -171,7 +171,7 @@ func (s *Store) loadExtent(ctx context.Context, t *table) error {
 		q = fmt.Sprintf("SELECT min(ST_MinX(%[1]s)), min(ST_MinY(%[1]s)), max(ST_MaxX(%[1]s)), max(ST_MaxY(%[1]s)) FROM %[2]s", g, quote(t.name))
 	}
 	var minx, miny, maxx, maxy *float64
-	if err := s.db.QueryRowContext(ctx, q).Scan(&minx, &miny, &maxx, &maxy); err != nil {
+	if err := s.meta.QueryRowContext(ctx, q).Scan(&minx, &miny, &maxx, &maxy); err != nil {
 		return err
 	}
 	if minx != nil {
@@ -187,7 +187,7 @@ func (s *Store) loadExtent(ctx context.Context, t *table) error {
 	f, _ := t.coll.Field(t.coll.TemporalField)
 	c := quote(t.coll.TemporalField)
 	var lo, hi *string
-	if err := s.db.QueryRowContext(ctx, fmt.Sprintf("SELECT min(CAST(%[1]s AS TEXT)), max(CAST(%[1]s AS TEXT)) FROM %[2]s WHERE %[1]s IS NOT NULL", c, quote(t.name))).Scan(&lo, &hi); err != nil {
+	if err := s.meta.QueryRowContext(ctx, fmt.Sprintf("SELECT min(CAST(%[1]s AS TEXT)), max(CAST(%[1]s AS TEXT)) FROM %[2]s WHERE %[1]s IS NOT NULL", c, quote(t.name))).Scan(&lo, &hi); err != nil {
 		return err
 	}
 	if lo != nil {

@@ -47,11 +47,11 @@ func logChange(ctx context.Context, tx *sql.Tx, table string, bounds *orb.Bound)
 // returns a single Change with no Layer, which means: anything may have changed.
 func (s *Store) Changes(ctx context.Context, after int64) ([]data.Change, int64, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", changesTable).Scan(&n); err != nil || n == 0 {
+	if err := s.meta.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", changesTable).Scan(&n); err != nil || n == 0 {
 		return nil, after, err
 	}
 	var first, last sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, "SELECT min(seq), max(seq) FROM "+changesTable).Scan(&first, &last); err != nil {
+	if err := s.meta.QueryRowContext(ctx, "SELECT min(seq), max(seq) FROM "+changesTable).Scan(&first, &last); err != nil {
 		return nil, after, err
 	}
 	if !last.Valid || last.Int64 <= after {
@@ -60,7 +60,7 @@ func (s *Store) Changes(ctx context.Context, after int64) ([]data.Change, int64,
 	if first.Int64 > after+1 && after > 0 {
 		return []data.Change{{Seq: last.Int64}}, last.Int64, nil
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT seq, table_name, min_x, min_y, max_x, max_y FROM "+changesTable+" WHERE seq > ? ORDER BY seq", after)
+	rows, err := s.meta.QueryContext(ctx, "SELECT seq, table_name, min_x, min_y, max_x, max_y FROM "+changesTable+" WHERE seq > ? ORDER BY seq", after)
 	if err != nil {
 		return nil, after, err
 	}
@@ -75,11 +75,12 @@ func (s *Store) Changes(ctx context.Context, after int64) ([]data.Change, int64,
 			return nil, after, err
 		}
 		after = c.Seq
-		t, ok := cat.byTable(table)
-		if !ok {
-			continue
+		// A table the catalog does not hold yet (an import just made it) still counts as a
+		// change: its layer is named as the catalog will name it.
+		c.Layer = data.CollectionID(table)
+		if t, ok := cat.byTable(table); ok {
+			c.Layer = t.coll.ID
 		}
-		c.Layer = t.coll.ID
 		if minx.Valid {
 			c.Bounds = []orb.Bound{{Min: orb.Point{minx.Float64, miny.Float64}, Max: orb.Point{maxx.Float64, maxy.Float64}}}
 		}

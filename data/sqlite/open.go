@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/harmattan/harmattan/data"
 )
 
@@ -40,12 +42,17 @@ type Options struct {
 
 // Store serves every feature table of one GeoPackage file as a collection.
 type Store struct {
-	db     *sql.DB
+	db   *sql.DB
+	meta *sql.DB // two connections of its own for the catalog, versions and the change log,
+	// so that they never wait behind a pool full of long reads
 	path   string
 	opts   Options
 	cat    atomic.Pointer[catalog]
-	seen   atomic.Pointer[string] // the last Version seen
+	seen   atomic.Pointer[seen] // the last Version seen
+	watch  watcher
+	looks  singleflight.Group // Version's looks at the schema, by file version
 	counts *countCache
+	totals totals // table sizes for choosing a plan, a little old at times
 }
 
 // Open validates the GeoPackage at path without writing to it, then opens it for serving (in
@@ -70,11 +77,19 @@ func open(ctx context.Context, path string, opts Options, mode string) (*Store, 
 	db := openDB(path, mode, opts.BusyTimeout)
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	s := &Store{db: db, path: path, opts: opts, counts: newCountCache(path)}
-	v := fileVersion(path)
-	s.seen.Store(&v)
+	meta := openDB(path, mode, opts.BusyTimeout)
+	meta.SetMaxOpenConns(3)
+	meta.SetMaxIdleConns(3)
+	s := &Store{db: db, meta: meta, path: path, opts: opts, counts: &countCache{}}
+	sig := fileVersion(path)
+	token, err := s.dataVersion(ctx)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	s.seen.Store(&seen{sig: sig, token: token})
 	if err := s.loadCatalog(ctx, opts); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
@@ -147,11 +162,14 @@ func (s *Store) table(id string) (*table, error) {
 // Ping checks that the file can be read (data.Pinger).
 func (s *Store) Ping(ctx context.Context) error {
 	var n int
-	return s.db.QueryRowContext(ctx, "SELECT count(*) FROM gpkg_contents").Scan(&n)
+	return s.meta.QueryRowContext(ctx, "SELECT count(*) FROM gpkg_contents").Scan(&n)
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.closeWatch()
+	return errors.Join(s.meta.Close(), s.db.Close())
+}
 
 func sortedKeys(m map[string]*table) []string {
 	ids := make([]string, 0, len(m))
