@@ -28,6 +28,7 @@ type Entry struct {
 	ETag    string
 	Empty   bool   // the tile has no features: serve 204
 	Thinned string // what Thin cut from the tile, for the Harmattan-Thinned header ("" if nothing)
+	Behind  bool   // built from data that may be behind the store's: not to be cached
 }
 
 // CacheStats is a snapshot of a Cache's counters, for metrics and tests.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -31,6 +32,18 @@ type Style struct {
 	// dashed, 4 widths on and 3 off (the web map's 8 6 at 2 px), when it is true. True is the JSON true, the strings
 	// "true" and "1", or a non-zero number (GeoPackage stores booleans as integers).
 	DashBy string
+}
+
+// Properties returns the names of the properties the style reads, the only ones a raster tile
+// needs.
+func (s Style) Properties() []string {
+	var out []string
+	for _, p := range []string{s.ColorBy, s.SizeBy, s.DashBy} {
+		if p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Colours shared with the web map (web/static/app.js and style.css).

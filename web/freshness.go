@@ -56,13 +56,28 @@ func (f *freshness) generation(ctx context.Context) uint64 {
 	known, seq := f.version, f.seq
 	f.mu.Unlock()
 
-	v, verr := f.versions.Version(ctx)
-	var changes []data.Change
+	// The log is read before the version and again after it, and its position from before is
+	// kept: so every logged write the version moved for is seen (some twice, which is harmless),
+	// and a version that moved with nothing in the log was a program that logs nothing.
+	var changes, later []data.Change
 	var err error
 	last := seq
-	if verr == nil && v != known && f.changes != nil {
+	if f.changes != nil {
 		changes, last, err = f.changes.Changes(ctx, seq)
 	}
+	v, verr := f.versions.Version(ctx)
+	if err == nil && verr == nil && v != known && f.changes != nil {
+		later, _, err = f.changes.Changes(ctx, last)
+		if w, ok := f.versions.(data.WriteWaiter); ok && err == nil && len(changes)+len(later) == 0 && known != "" {
+			// The version can move as a write begins: wait for it to commit, and look again.
+			if w.WaitWrites(ctx) == nil {
+				if v, verr = f.versions.Version(ctx); verr == nil {
+					later, _, err = f.changes.Changes(ctx, last)
+				}
+			}
+		}
+	}
+	changes = append(changes, later...)
 
 	f.mu.Lock()
 	defer f.mu.Unlock()

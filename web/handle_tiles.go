@@ -194,10 +194,15 @@ func (s *server) serveTile(c echo.Context, names []string, t maptile.Tile, f til
 		if err != nil {
 			return err
 		}
-		s.fresh.put(gen, key, entry)
+		if !entry.Behind {
+			s.fresh.put(gen, key, entry)
+		}
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(s.opts.TileMaxAge))
+	if entry.Behind { // a CDN must not keep it either
+		h.Set("Cache-Control", "no-cache")
+	}
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("ETag", entry.ETag)
 	if entry.Thinned != "" {
@@ -227,6 +232,7 @@ func (s *server) serveTile(c echo.Context, names []string, t maptile.Tile, f til
 // bodies are stored gzipped; the ETag is taken from the encoded tile before compression.
 func (s *server) buildTile(ctx context.Context, r tileRequest) (tiles.Entry, error) {
 	var layers []tiles.Layer
+	behind := false
 	for _, coll := range r.colls {
 		// Clustering keeps vector tiles small; a raster tile draws every point anyway.
 		below, ok := s.opts.ClusterBelow[coll.ID]
@@ -236,8 +242,14 @@ func (s *server) buildTile(ctx context.Context, r tileRequest) (tiles.Entry, err
 			buffer = max(buffer, tiles.DefaultClusterCell)
 		}
 		q := layerQuery(coll, r.query)
+		if r.format == tiles.PNG {
+			// A raster tile draws only what its style reads: no need of other (long) properties,
+			// which an in-memory copy may have left out.
+			q.Properties = layerQuery(coll, data.Query{Properties: tiles.DefaultStyle(coll.ID, coll.GeometryType).Properties()}).Properties
+		}
 		opts := tiles.ClusterOptions{Sum: numericFields(coll)}
-		if pts := s.points.get(ctx, coll); pts != nil && pts.Holds(q.Properties) {
+		if pts, fresh := s.points.current(ctx, coll); pts != nil && pts.Holds(q.Properties) {
+			behind = behind || !fresh
 			if filters, ok := pointFilters(pts, coll, q); ok {
 				sel := pts.Select(r.tile, buffer, filters, q.Properties)
 				l := tiles.Layer{Name: coll.ID, Points: sel}
@@ -271,9 +283,9 @@ func (s *server) buildTile(ctx context.Context, r tileRequest) (tiles.Entry, err
 		body, err = tiles.EncodeMVT(r.tile, layers, tiles.MVTOptions{Buffer: s.opts.TileBuffer})
 	}
 	if err != nil || body == nil {
-		return tiles.Entry{Empty: true, ETag: tiles.ETag(nil)}, err
+		return tiles.Entry{Empty: true, ETag: tiles.ETag(nil), Behind: behind}, err
 	}
-	entry := tiles.Entry{Body: body, ETag: tiles.ETag(body), Thinned: thinned}
+	entry := tiles.Entry{Body: body, ETag: tiles.ETag(body), Thinned: thinned, Behind: behind}
 	if r.format == tiles.MVT {
 		if entry.Body, err = tiles.Gzip(body); err != nil {
 			return tiles.Entry{}, err

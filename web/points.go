@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -47,6 +48,7 @@ type pointLayer struct {
 	// a patch (wait for it) from a whole read (do not).
 	building chan struct{}
 	patching bool
+	stale    bool      // a write the log does not bound: points is behind until the whole read ends
 	next     time.Time // earliest start of the next whole read: reading takes at most a third of the time
 }
 
@@ -66,15 +68,26 @@ func (pl *pointLayers) version(ctx context.Context) (string, uint64, error) {
 }
 
 // get returns a copy of coll that holds every write made before the call, or nil when tiles
-// must come from the store. It starts a patch or a whole read when the copy is behind, and
-// waits for a patch (as long as ctx allows) but not for a whole read.
+// must come from the store (see current).
 func (pl *pointLayers) get(ctx context.Context, coll data.Collection) *tiles.Points {
+	if p, fresh := pl.current(ctx, coll); fresh {
+		return p
+	}
+	return nil
+}
+
+// current returns a copy of coll that holds every write made before the call (fresh), or, while
+// the whole layer is read again after a write the log does not bound, the copy from before it
+// (not fresh: its tiles are not to be cached), or nil when tiles must come from the store. It
+// starts a patch or a whole read when the copy is behind, and waits for a patch (as long as ctx
+// allows) but not for a whole read.
+func (pl *pointLayers) current(ctx context.Context, coll data.Collection) (*tiles.Points, bool) {
 	if pl.versions == nil || coll.GeometryType != "Point" {
-		return nil
+		return nil, false
 	}
 	version, ticket, err := pl.version(ctx)
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	for range 3 { // a patch under way may have begun before our read: then wait for the next
 		pl.mu.Lock()
@@ -83,34 +96,38 @@ func (pl *pointLayers) get(ctx context.Context, coll data.Collection) *tiles.Poi
 			l = &pointLayer{}
 			pl.layers[coll.ID] = l
 		}
-		current := l.points != nil && slices.Equal(l.fields, coll.Fields) && (l.version == version || l.ticket > ticket)
-		if current {
+		sameFields := slices.Equal(l.fields, coll.Fields)
+		if l.points != nil && sameFields && (l.version == version || l.ticket > ticket) {
 			pl.mu.Unlock()
-			return l.points
+			return l.points, true
 		}
 		if l.building == nil {
-			patching := l.points != nil && pl.changes != nil && slices.Equal(l.fields, coll.Fields)
+			patching := l.points != nil && pl.changes != nil && sameFields
 			// A whole read is not tried again for a version it failed at, nor too often.
 			if !patching && (l.version == version || time.Now().Before(l.next)) {
 				pl.mu.Unlock()
-				return nil
+				return nil, false
 			}
 			l.building, l.patching = make(chan struct{}), patching
 			// The copy outlives this request, but keeps its context's values.
 			go pl.build(context.WithoutCancel(ctx), coll, l, pl.used(coll.ID))
 		}
-		done, patching := l.building, l.patching
+		done, patching, stale := l.building, l.patching, l.stale && l.points != nil && sameFields
+		p := l.points
 		pl.mu.Unlock()
 		if !patching {
-			return nil
+			if stale {
+				return p, false
+			}
+			return nil, false
 		}
 		select {
 		case <-done:
 		case <-ctx.Done():
-			return nil
+			return nil, false
 		}
 	}
-	return nil
+	return nil, false
 }
 
 // used returns the bytes held by the copies of other layers than id. The caller holds mu.
@@ -126,37 +143,49 @@ func (pl *pointLayers) used(id string) int64 {
 
 var errNotPoints = errors.New("not every feature is a point")
 
-// errWholeRead is why a patch gave way to reading the whole layer.
-var errWholeRead = errors.New("the changes are not all bounded")
+// errWholeRead is why a patch gives way to reading the whole layer.
+var errWholeRead = errors.New("the changes cannot be patched in")
 
 // build patches l's copy if it is patching, falling back to reading the whole layer, and
 // publishes the result.
+//
+// A copy is labelled with the store's version read before its data, and with the change log's
+// position read before that version: so the next patch, reading the log from there, sees
+// every logged write the version moved for (some again, which is harmless), and a version that
+// moved with nothing in the log can only be a write that logs nothing.
 func (pl *pointLayers) build(ctx context.Context, coll data.Collection, l *pointLayer, used int64) {
 	start := time.Now()
 	pl.mu.Lock()
 	old, oldSeq, patching := l.points, l.seq, l.patching
 	pl.mu.Unlock()
-	version, ticket, err := pl.version(ctx)
 	var (
 		p       *tiles.Points
-		seq     int64
+		seq     = oldSeq
+		version string
+		ticket  uint64
 		dropped []string
+		err     error
 		whole   = !patching
 	)
-	if err == nil && patching {
-		p, seq, err = pl.patch(ctx, coll, old, oldSeq)
+	if patching {
+		p, seq, version, ticket, err = pl.patch(ctx, coll, old, oldSeq)
 		if errors.Is(err, errWholeRead) {
-			whole, err = true, nil
-			// Those waiting for a patch go to the store instead of waiting for this.
+			pl.log.Info("reading a point layer again", "layer", coll.ID, "reason", err)
+			whole, err, seq = true, nil, oldSeq
+			// Those waiting for a patch take the copy as it is, behind (their tiles are not
+			// cached), rather than wait for this or read the store.
 			pl.mu.Lock()
 			close(l.building)
-			l.building, l.patching = make(chan struct{}), false
+			l.building, l.patching, l.stale = make(chan struct{}), false, true
 			pl.mu.Unlock()
 		}
 	}
 	if err == nil && whole {
 		if pl.changes != nil {
 			_, seq, err = pl.changes.Changes(ctx, oldSeq)
+		}
+		if err == nil {
+			version, ticket, err = pl.version(ctx)
 		}
 		if err == nil {
 			p, dropped, err = pl.read(ctx, coll, pl.budget-used)
@@ -166,7 +195,7 @@ func (pl *pointLayers) build(ctx context.Context, coll data.Collection, l *point
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	close(l.building)
-	l.building = nil
+	l.building, l.stale = nil, false
 	if whole {
 		l.next = time.Now().Add(2 * took)
 	}
@@ -182,32 +211,57 @@ func (pl *pointLayers) build(ctx context.Context, coll data.Collection, l *point
 	}
 }
 
-// patch brings old (read when the change log was at seq) up to date by reading again the
-// features within the bounds of coll's changes since. It returns errWholeRead when a change is
-// not bounded: one of another process that logs none (the log says nothing, yet the version
-// moved), or of a whole layer.
-func (pl *pointLayers) patch(ctx context.Context, coll data.Collection, old *tiles.Points, seq int64) (*tiles.Points, int64, error) {
+// patch brings old (labelled with the change log at seq) up to date by reading again the
+// features within the bounds of coll's changes since, and returns it with its label. The log
+// is read before the version and again after it, so that the data covers every logged write the
+// version includes. It returns errWholeRead when a change is not bounded: one of a program
+// that logs nothing (the version moved, the log did not), or of a whole layer.
+func (pl *pointLayers) patch(ctx context.Context, coll data.Collection, old *tiles.Points, seq int64) (*tiles.Points, int64, string, uint64, error) {
 	changes, last, err := pl.changes.Changes(ctx, seq)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, "", 0, err
+	}
+	version, ticket, err := pl.version(ctx)
+	if err != nil {
+		return nil, 0, "", 0, err
+	}
+	later, _, err := pl.changes.Changes(ctx, last)
+	if err != nil {
+		return nil, 0, "", 0, err
+	}
+	changes = append(changes, later...)
+	if w, ok := pl.store.(data.WriteWaiter); ok && len(changes) == 0 {
+		// The version can move as a write begins: wait for it to commit, and look again.
+		werr := w.WaitWrites(ctx)
+		if werr == nil {
+			if version, ticket, err = pl.version(ctx); err != nil {
+				return nil, 0, "", 0, err
+			}
+			if changes, _, err = pl.changes.Changes(ctx, last); err != nil {
+				return nil, 0, "", 0, err
+			}
+		}
+		if len(changes) == 0 {
+			return nil, 0, "", 0, fmt.Errorf("%w: the data changed, the log did not (a program that logs nothing wrote; waiting for writes: %v)", errWholeRead, werr)
+		}
 	}
 	if len(changes) == 0 {
-		return nil, 0, errWholeRead
+		return nil, 0, "", 0, fmt.Errorf("%w: the data changed, the log did not (a program that logs nothing wrote)", errWholeRead)
 	}
 	var gone []orb.Bound
 	for _, c := range changes {
 		switch {
 		case c.Layer == "" || c.Layer == coll.ID && len(c.Bounds) == 0:
-			return nil, 0, errWholeRead
+			return nil, 0, "", 0, fmt.Errorf("%w: change %d is not bounded", errWholeRead, c.Seq)
 		case c.Layer == coll.ID:
 			gone = append(gone, c.Bounds...)
 		}
 	}
 	if len(gone) == 0 {
-		return old, last, nil // other layers changed
+		return old, last, version, ticket, nil // other layers changed
 	}
 	if len(gone) > maxPatchBounds {
-		return nil, 0, errWholeRead
+		return nil, 0, "", 0, fmt.Errorf("%w: %d areas changed", errWholeRead, len(gone))
 	}
 	seen := map[int64]bool{}
 	var add []tiles.PatchPoint
@@ -227,15 +281,15 @@ func (pl *pointLayers) patch(ctx context.Context, coll data.Collection, old *til
 			return nil
 		})
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, "", 0, err
 		}
 	}
-	return old.Patch(gone, add), last, nil
+	return old.Patch(gone, add), last, version, ticket, nil
 }
 
 // maxPatchBounds is the most changed areas a patch reads again; more, and reading the whole
 // layer is as quick.
-const maxPatchBounds = 256
+const maxPatchBounds = 2048
 
 // read copies every feature of coll, failing when one is not a point. When the copy would take
 // more than budget bytes, it leaves out the properties that take the most (long free text,

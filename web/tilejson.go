@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
@@ -140,6 +141,50 @@ func (s *server) tileJSON(c echo.Context) error {
 // attribution names where a collection's data comes from: the hosts of its source_url
 // values (or its source values), as escaped text, from a bounded sample of features.
 func (s *server) attribution(ctx context.Context, coll data.Collection) (string, error) {
+	// Reading the sources takes up to 2000 rows: keep the text while the data stays the same.
+	version := ""
+	if v, ok := s.store.(data.Versioned); ok {
+		if version, _ = v.Version(ctx); version != "" {
+			if text, ok := s.attributions.get(coll, version); ok {
+				return text, nil
+			}
+		}
+	}
+	text, err := s.readAttribution(ctx, coll)
+	if err == nil && version != "" {
+		s.attributions.put(coll, version, text)
+	}
+	return text, err
+}
+
+// attributions caches each collection's attribution for one version of the data.
+type attributions struct {
+	mu      sync.Mutex
+	version string
+	text    map[string]string // by collection id and title
+}
+
+func (a *attributions) get(coll data.Collection, version string) (string, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.version != version {
+		return "", false
+	}
+	t, ok := a.text[coll.ID+"\x00"+coll.Title]
+	return t, ok
+}
+
+func (a *attributions) put(coll data.Collection, version, text string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.version != version {
+		a.version, a.text = version, map[string]string{}
+	}
+	a.text[coll.ID+"\x00"+coll.Title] = text
+}
+
+// readAttribution names the sources of the first features of coll.
+func (s *server) readAttribution(ctx context.Context, coll data.Collection) (string, error) {
 	field := ""
 	for _, name := range []string{"source_url", "source"} {
 		if _, ok := coll.Field(name); ok {
