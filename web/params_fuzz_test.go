@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -35,6 +36,52 @@ func FuzzItemsQuery(f *testing.F) {
 			}
 		default:
 			t.Fatalf("?%s: status %d: %s", query, rec.Code, rec.Body)
+		}
+	})
+}
+
+// tileFuzzTargets are tile routes of the seeded data (z5 holds central Mali), one per way a
+// tile's query is parsed: OGC (f allowed), XYZ of one layer, composite (layers allowed), PNG.
+var tileFuzzTargets = []string{
+	"/collections/incidents/tiles/WebMercatorQuad/5/14/15",
+	"/tiles/incidents/5/15/14.mvt",
+	"/tiles/5/15/14.mvt",
+	"/tiles/bases/5/15/14.png",
+	"/collections/regions/tiles/WebMercatorQuad/0/0/0",
+	"/tiles/0/0/0.pbf",
+}
+
+// FuzzTileQuery sends arbitrary query strings (datetime, properties, property filters, layers,
+// f) to the tile routes through the real router: every answer must be a tile (200), no tile
+// (204) or a 4xx JSON exception, never a 5xx.
+func FuzzTileQuery(f *testing.F) {
+	for i, seed := range []string{
+		"", "event_type=Battles", "fatalities=5", "datetime=2022-01-01/..", "properties=fatalities,event_type",
+		"layers=incidents,bases", "layers=bases&name=x", "f=png", "f=mvt&datetime=2023-05-01", "approximate=true",
+		"geo_precision=1&location=Gao", "opened=2020-01-01", "fatalities=NaN", "fatalities=1e309",
+		"fatalities=99999999999999999999", "fatalities=-0x10", "approximate=maybe", "opened=2022-02-30",
+		"event_type=x'%20OR%201=1--", "event_type=%E2%98%83%00", "layers=incidents,incidents,nope", "layers=,",
+		"datetime=../..&datetime=..", "properties=", "properties=nope", "bbox=1,2,3,4", "limit=1", "%zz", "a;b",
+		"layers=" + strings.Repeat("incidents,", 20),
+	} {
+		f.Add(uint8(i), seed)
+	}
+	h := seededServer(f, Options{})
+	f.Fuzz(func(t *testing.T, route uint8, query string) {
+		target := tileFuzzTargets[int(route)%len(tileFuzzTargets)]
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		req.URL.RawQuery = query
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		switch {
+		case rec.Code == http.StatusOK || rec.Code == http.StatusNoContent:
+		case rec.Code >= 400 && rec.Code < 500:
+			var e exception
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Code == "" {
+				t.Fatalf("%s?%s: %d without a JSON exception: %s", target, query, rec.Code, rec.Body)
+			}
+		default:
+			t.Fatalf("%s?%s: status %d: %s", target, query, rec.Code, rec.Body)
 		}
 	})
 }
