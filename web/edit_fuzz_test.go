@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -157,14 +155,7 @@ func hasMember(raw []byte, name string) bool {
 // write to, whose logs go to logs.
 func fuzzEditServer(t testing.TB, logs io.Writer) *server {
 	t.Helper()
-	tokenFile := filepath.Join(t.TempDir(), "tokens")
-	if err := os.WriteFile(tokenFile, []byte(adminToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := ReadTokens(tokenFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tokens := testTokens(t, adminToken+"\n")
 	layers, err := seed.Layers()
 	if err != nil {
 		t.Fatal(err)

@@ -36,20 +36,26 @@ func editServer(t *testing.T) *server {
 // editServerAt is editServer that also returns what opens its database.
 func editServerAt(t *testing.T) (*server, string) {
 	t.Helper()
-	dir := t.TempDir()
-	tokenFile := filepath.Join(dir, "tokens")
-	if err := os.WriteFile(tokenFile, []byte("# test tokens\n"+adminToken+"\n"+basesToken+" bases\n"), 0o600); err != nil {
+	tokens := testTokens(t, "# test tokens\n"+adminToken+"\n"+basesToken+" bases\n")
+	layers, err := seed.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return layersServerAt(t, layers, Options{Tokens: tokens, MaxBodyBytes: 1 << 16})
+}
+
+// testTokens reads a token file of the given lines.
+func testTokens(t testing.TB, lines string) []Token {
+	t.Helper()
+	tokenFile := filepath.Join(t.TempDir(), "tokens")
+	if err := os.WriteFile(tokenFile, []byte(lines), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	tokens, err := ReadTokens(tokenFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	layers, err := seed.Layers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return layersServerAt(t, layers, Options{Tokens: tokens, MaxBodyBytes: 1 << 16})
+	return tokens
 }
 
 // send makes a request with a body; header pairs are name, value.

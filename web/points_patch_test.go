@@ -7,8 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,14 +20,7 @@ import (
 // whole layer again, and that its tiles have the bytes of tiles built from the store.
 func TestPointCopyPatchedByWrites(t *testing.T) {
 	store, _ := pointsStore(t, 3000)
-	tokenFile := filepath.Join(t.TempDir(), "tokens")
-	if err := os.WriteFile(tokenFile, []byte(adminToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := ReadTokens(tokenFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tokens := testTokens(t, adminToken+"\n")
 	var logs syncLog
 	s := newServer(store, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), TileCacheBytes: -1,
 		Tokens: tokens, ClusterBelow: map[string]int{"events": 6}})
