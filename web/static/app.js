@@ -1135,7 +1135,7 @@
 
 
   function featureCount(n) {
-    if (n === null) return 'too many features to count';
+    if (n === null) return 'uncounted';
     return formatCount(n) + (n === 1 ? ' feature' : ' features');
   }
 
@@ -1179,8 +1179,9 @@
       entry.layer = makeTileLayer(collection, filterQuery(entry));
       slot.addLayer(entry.layer);
       entry.row.count.textContent = featureCount(total);
-      entry.row.note.textContent = 'Shown as tiles: ' + featureCount(total) +
-        ' (too many to download). Click the map for details.';
+      entry.row.note.textContent = total === null ?
+        'Shown as tiles: too many features to count or download. Click the map for details.' :
+        'Shown as tiles: ' + featureCount(total) + ' (too many to download). Click the map for details.';
       entry.row.note.hidden = false;
       return total;
     }).catch(function (err) {
