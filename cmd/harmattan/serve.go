@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/harmattan/harmattan/data"
@@ -274,13 +275,20 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// Requests in flight are counted, so that the database closes only once none uses it.
+	var inflight sync.WaitGroup
+	handler := web.New(store, web.Options{DefaultLimit: cfg.defaultLimit, MaxLimit: cfg.maxLimit, Logger: log,
+		TileBuffer: cfg.tileBuffer, TileMaxAge: cfg.tileMaxAge, TileCacheBytes: cacheBytes(cfg.tileCacheMB),
+		PointsBytes:  cacheBytes(cfg.tilePointsMB),
+		ClusterBelow: cfg.cluster, Tilesets: tilesets, Tokens: tokens, MaxBodyBytes: int64(cfg.maxBodyMB) << 20,
+		RequestTimeout: cfg.reqTimeout, MaxURLBytes: cfg.maxURLKB << 10, MaxCount: noCap(cfg.maxCount),
+		MaxTileLayers: cfg.maxLayers, MaxTileFeatures: int(noCap(int64(cfg.maxFeatures)))})
 	srv := &http.Server{
-		Handler: web.New(store, web.Options{DefaultLimit: cfg.defaultLimit, MaxLimit: cfg.maxLimit, Logger: log,
-			TileBuffer: cfg.tileBuffer, TileMaxAge: cfg.tileMaxAge, TileCacheBytes: cacheBytes(cfg.tileCacheMB),
-			PointsBytes:  cacheBytes(cfg.tilePointsMB),
-			ClusterBelow: cfg.cluster, Tilesets: tilesets, Tokens: tokens, MaxBodyBytes: int64(cfg.maxBodyMB) << 20,
-			RequestTimeout: cfg.reqTimeout, MaxURLBytes: cfg.maxURLKB << 10, MaxCount: noCap(cfg.maxCount),
-			MaxTileLayers: cfg.maxLayers, MaxTileFeatures: int(noCap(int64(cfg.maxFeatures)))}),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inflight.Add(1)
+			defer inflight.Done()
+			handler.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      5 * time.Minute,
@@ -306,6 +314,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if err := srv.Shutdown(drain); err != nil {
 		log.Warn("requests still in flight at the bound were cut off", "bound", cfg.shutdown, "err", err)
 		srv.Close()
+		// Cut off, they end at their next write; wait for that, so that none still holds a
+		// database connection as the database closes.
+		done := make(chan struct{})
+		go func() { inflight.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			log.Warn("requests cut off did not end; closing the database anyway")
+		}
 	}
 	return nil
 }
