@@ -56,33 +56,20 @@ func (f *freshness) generation(ctx context.Context) uint64 {
 	known, seq := f.version, f.seq
 	f.mu.Unlock()
 
-	// The log is read before the version and again after it, and its position from before is
-	// kept: so every logged write the version moved for is seen (some twice, which is harmless),
-	// and a version that moved with nothing in the log was a program that logs nothing.
-	var changes, later []data.Change
+	var changes []data.Change
 	var err error
 	last := seq
+	v := ""
 	if f.changes != nil {
-		changes, last, err = f.changes.Changes(ctx, seq)
+		changes, last, v, err = sinceLog(ctx, f.changes, f.versions.Version, known, seq)
+	} else {
+		v, err = f.versions.Version(ctx)
 	}
-	v, verr := f.versions.Version(ctx)
-	if err == nil && verr == nil && v != known && f.changes != nil {
-		later, _, err = f.changes.Changes(ctx, last)
-		if w, ok := f.versions.(data.WriteWaiter); ok && err == nil && len(changes)+len(later) == 0 && known != "" {
-			// The version can move as a write begins: wait for it to commit, and look again.
-			if w.WaitWrites(ctx) == nil {
-				if v, verr = f.versions.Version(ctx); verr == nil {
-					later, _, err = f.changes.Changes(ctx, last)
-				}
-			}
-		}
-	}
-	changes = append(changes, later...)
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.checking = false
-	if verr != nil || v == known || (err != nil && ctx.Err() != nil) {
+	if v == "" || v == known || (err != nil && ctx.Err() != nil) {
 		return f.gen // no change, or no answer: the next request looks again
 	}
 	first := known == ""
@@ -101,6 +88,37 @@ func (f *freshness) generation(ctx context.Context) uint64 {
 	}
 	f.gen++
 	return f.gen
+}
+
+// sinceLog reads the change log from seq and the store's version in the order that makes them
+// agree: the log before the version, and again after it when the version moved from known,
+// keeping the position from before. So every logged write the version includes is among the
+// changes (some are seen again next time, which is harmless), and a version that moved with
+// nothing logged was a write by a program that logs nothing. A version can also move as a
+// write begins (SQLite restarts its write-ahead log then): a data.WriteWaiter's write in
+// progress is waited out, and both are read again. It returns the changes, the position to
+// read from next time, and the version ("" if it could not be read, with the error).
+func sinceLog(ctx context.Context, log data.ChangeLog, version func(context.Context) (string, error), known string, seq int64) ([]data.Change, int64, string, error) {
+	changes, last, err := log.Changes(ctx, seq)
+	v, verr := version(ctx)
+	if verr != nil {
+		return nil, seq, "", verr
+	}
+	if err != nil || v == known {
+		return changes, last, v, err
+	}
+	later, _, err := log.Changes(ctx, last)
+	if err != nil {
+		return changes, last, v, err
+	}
+	changes = append(changes, later...)
+	if w, ok := log.(data.WriteWaiter); ok && len(changes) == 0 && known != "" && w.WaitWrites(ctx) == nil {
+		if v, err = version(ctx); err != nil {
+			return nil, seq, "", err
+		}
+		changes, _, err = log.Changes(ctx, last)
+	}
+	return changes, last, v, err
 }
 
 // invalidate drops the tiles of layer that a write through this server touched.

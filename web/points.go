@@ -156,7 +156,7 @@ var errWholeRead = errors.New("the changes cannot be patched in")
 func (pl *pointLayers) build(ctx context.Context, coll data.Collection, l *pointLayer, used int64) {
 	start := time.Now()
 	pl.mu.Lock()
-	old, oldSeq, patching := l.points, l.seq, l.patching
+	old, oldVersion, oldSeq, patching := l.points, l.version, l.seq, l.patching
 	pl.mu.Unlock()
 	var (
 		p       *tiles.Points
@@ -168,7 +168,7 @@ func (pl *pointLayers) build(ctx context.Context, coll data.Collection, l *point
 		whole   = !patching
 	)
 	if patching {
-		p, seq, version, ticket, err = pl.patch(ctx, coll, old, oldSeq)
+		p, seq, version, ticket, err = pl.patch(ctx, coll, old, oldVersion, oldSeq)
 		if errors.Is(err, errWholeRead) {
 			pl.log.Info("reading a point layer again", "layer", coll.ID, "reason", err)
 			whole, err, seq = true, nil, oldSeq
@@ -212,38 +212,20 @@ func (pl *pointLayers) build(ctx context.Context, coll data.Collection, l *point
 }
 
 // patch brings old (labelled with the change log at seq) up to date by reading again the
-// features within the bounds of coll's changes since, and returns it with its label. The log
-// is read before the version and again after it, so that the data covers every logged write the
-// version includes. It returns errWholeRead when a change is not bounded: one of a program
-// that logs nothing (the version moved, the log did not), or of a whole layer.
-func (pl *pointLayers) patch(ctx context.Context, coll data.Collection, old *tiles.Points, seq int64) (*tiles.Points, int64, string, uint64, error) {
-	changes, last, err := pl.changes.Changes(ctx, seq)
+// features within the bounds of coll's changes since (read with sinceLog, so that the data
+// covers every logged write the version includes), and returns it with its label. It returns
+// errWholeRead when a change is not bounded: one of a program that logs nothing (the version
+// moved from known, the log did not), or of a whole layer.
+func (pl *pointLayers) patch(ctx context.Context, coll data.Collection, old *tiles.Points, known string, seq int64) (*tiles.Points, int64, string, uint64, error) {
+	var ticket uint64
+	withTicket := func(ctx context.Context) (string, error) {
+		v, t, err := pl.version(ctx)
+		ticket = t
+		return v, err
+	}
+	changes, last, version, err := sinceLog(ctx, pl.changes, withTicket, known, seq)
 	if err != nil {
 		return nil, 0, "", 0, err
-	}
-	version, ticket, err := pl.version(ctx)
-	if err != nil {
-		return nil, 0, "", 0, err
-	}
-	later, _, err := pl.changes.Changes(ctx, last)
-	if err != nil {
-		return nil, 0, "", 0, err
-	}
-	changes = append(changes, later...)
-	if w, ok := pl.store.(data.WriteWaiter); ok && len(changes) == 0 {
-		// The version can move as a write begins: wait for it to commit, and look again.
-		werr := w.WaitWrites(ctx)
-		if werr == nil {
-			if version, ticket, err = pl.version(ctx); err != nil {
-				return nil, 0, "", 0, err
-			}
-			if changes, _, err = pl.changes.Changes(ctx, last); err != nil {
-				return nil, 0, "", 0, err
-			}
-		}
-		if len(changes) == 0 {
-			return nil, 0, "", 0, fmt.Errorf("%w: the data changed, the log did not (a program that logs nothing wrote; waiting for writes: %v)", errWholeRead, werr)
-		}
 	}
 	if len(changes) == 0 {
 		return nil, 0, "", 0, fmt.Errorf("%w: the data changed, the log did not (a program that logs nothing wrote)", errWholeRead)
